@@ -1,0 +1,270 @@
+/**
+ * Turns what Dixa sends — webhooks, message API rows, Message Export rows — into file jobs.
+ * Every link goes through normalizeLink; a link that fails is reported with its reason, never silently dropped.
+ */
+import * as v from 'valibot';
+import type { FileJob, FileKind, JobSource } from './job.ts';
+import { type FilesOrigin, normalizeLink } from './links.ts';
+
+export const MESSAGE_ADDED = 'CONVERSATION_MESSAGE_ADDED';
+
+export interface RejectedLink {
+  /** Where in the source the link was found, e.g. `data.attachments[2]`. */
+  field: string;
+  /** The offending value, shortened for logs. */
+  link: string;
+  reason: string;
+}
+
+export interface Extraction {
+  jobs: FileJob[];
+  rejected: RejectedLink[];
+}
+
+/** One source item's worth of context shared by all its jobs. */
+interface JobContext {
+  conversationId: string;
+  source: JobSource;
+  orgId?: string;
+  messageId?: string;
+  eventId?: string;
+  createdAt?: string;
+}
+
+interface Candidate {
+  field: string;
+  value: unknown;
+  kind: FileKind;
+  name?: string;
+  contentType?: string;
+}
+
+function collect(candidates: Candidate[], context: JobContext, files: FilesOrigin): Extraction {
+  const jobs: FileJob[] = [];
+  const rejected: RejectedLink[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    const link = normalizeLink(candidate.value, files);
+    if (!link.ok) {
+      rejected.push({ field: candidate.field, link: preview(candidate.value), reason: link.reason });
+      continue;
+    }
+    if (seen.has(link.url)) continue;
+    seen.add(link.url);
+    jobs.push(
+      dropUndefined({
+        v: 1 as const,
+        url: link.url,
+        visibility: link.visibility,
+        kind: candidate.kind,
+        orgId: context.orgId,
+        conversationId: context.conversationId,
+        messageId: context.messageId,
+        eventId: context.eventId,
+        name: candidate.name,
+        contentType: candidate.contentType,
+        createdAt: context.createdAt,
+        source: context.source,
+      }),
+    );
+  }
+  return { jobs, rejected };
+}
+
+// ---------------------------------------------------------------------------------------------- webhooks
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const csidSchema = v.union([
+  v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+  v.pipe(v.string(), v.regex(/^\d{1,20}$/)),
+]);
+
+/** The envelope every Dixa webhook shares. Unknown fields are allowed; known ones must have the right type. */
+export const WebhookEnvelopeSchema = v.looseObject({
+  event_id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  event_fqn: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  event_version: v.optional(v.union([text(16), v.number()])),
+  event_timestamp: v.optional(text(64)),
+  organization: v.optional(v.looseObject({ id: text(128), name: v.optional(v.nullable(v.string())) })),
+  data: v.looseObject({}),
+});
+
+const MessageAddedDataSchema = v.looseObject({
+  conversation: v.looseObject({ csid: csidSchema }),
+  message_id: v.optional(v.nullable(text(256))),
+  created_at: v.optional(v.nullable(text(64))),
+  attachments: v.optional(v.nullable(v.array(v.unknown()))),
+  content: v.optional(v.nullable(v.looseObject({ original_content_url: v.optional(v.nullable(v.unknown())) }))),
+});
+
+export type WebhookEnvelope = v.InferOutput<typeof WebhookEnvelopeSchema>;
+
+export type EnvelopeParse = { ok: true; envelope: WebhookEnvelope } | { ok: false; reason: string };
+
+export function parseWebhookEnvelope(value: unknown): EnvelopeParse {
+  const parsed = v.safeParse(WebhookEnvelopeSchema, value);
+  if (parsed.success) return { ok: true, envelope: parsed.output };
+  return { ok: false, reason: describeIssue(parsed.issues[0]) };
+}
+
+export type WebhookExtraction = ({ ok: true; ignored: boolean } & Extraction) | { ok: false; reason: string };
+
+/** Jobs from a webhook. Events other than CONVERSATION_MESSAGE_ADDED carry no files: `ignored`, not an error. */
+export function extractFromWebhook(envelope: WebhookEnvelope, files: FilesOrigin): WebhookExtraction {
+  if (envelope.event_fqn !== MESSAGE_ADDED) return { ok: true, ignored: true, jobs: [], rejected: [] };
+  const parsed = v.safeParse(MessageAddedDataSchema, envelope.data);
+  if (!parsed.success) return { ok: false, reason: describeIssue(parsed.issues[0], 'data') };
+  const data = parsed.output;
+  const candidates: Candidate[] = (data.attachments ?? []).map((element, i) =>
+    attachmentCandidate(element, `data.attachments[${i}]`, 'attachment'),
+  );
+  const original = data.content?.original_content_url;
+  if (original !== undefined && original !== null) {
+    candidates.push({ field: 'data.content.original_content_url', value: original, kind: 'original-email' });
+  }
+  const context: JobContext = {
+    conversationId: String(data.conversation.csid),
+    source: 'webhook',
+    orgId: envelope.organization?.id,
+    messageId: data.message_id ?? undefined,
+    eventId: envelope.event_id,
+    createdAt: data.created_at ?? envelope.event_timestamp,
+  };
+  return { ok: true, ignored: false, ...collect(candidates, context, files) };
+}
+
+/** One attachment in any of the shapes seen: a bare link, `{url, prettyName}`, `{url, pretty_name}`, `{url, name, contentType}`. */
+function attachmentCandidate(element: unknown, field: string, kind: FileKind): Candidate {
+  if (typeof element === 'string') return { field, value: element, kind };
+  if (element === null || typeof element !== 'object' || Array.isArray(element)) {
+    return { field, value: element, kind };
+  }
+  const record = element as Record<string, unknown>;
+  const name = firstString(record.prettyName, record.pretty_name, record.name, record.fileName, record.filename);
+  const contentType = firstString(record.contentType, record.content_type, record.mimeType);
+  return { field: `${field}.url`, value: record.url, kind, name, contentType };
+}
+
+// ---------------------------------------------------------------------------------------------- message API
+
+export interface MessageApiRow {
+  id?: unknown;
+  createdAt?: unknown;
+  attributes?: unknown;
+}
+
+/** Jobs from `GET /v1/conversations/{csid}/messages` rows: attachments, inline images, original e-mails, recordings. */
+export function extractFromMessageApi(
+  conversationId: string | number,
+  rows: unknown[],
+  files: FilesOrigin,
+): Extraction {
+  const all: Extraction = { jobs: [], rejected: [] };
+  rows.forEach((row, i) => {
+    if (row === null || typeof row !== 'object') {
+      all.rejected.push({ field: `data[${i}]`, link: preview(row), reason: 'message is not an object' });
+      return;
+    }
+    const message = row as MessageApiRow;
+    const attributes = (isRecord(message.attributes) ? message.attributes : {}) as Record<string, unknown>;
+    const at = `data[${i}].attributes`;
+    const candidates: Candidate[] = [
+      ...arrayOf(attributes.attachments).map((a, j) => attachmentCandidate(a, `${at}.attachments[${j}]`, 'attachment')),
+      ...arrayOf(attributes.inlineImages).map((a, j) =>
+        attachmentCandidate(a, `${at}.inlineImages[${j}]`, 'inline-image'),
+      ),
+    ];
+    if (attributes.originalContentUrl != null) {
+      candidates.push({
+        field: `${at}.originalContentUrl`,
+        value: attributes.originalContentUrl,
+        kind: 'original-email',
+      });
+    }
+    if (attributes._type === 'CallRecordingAttributes' && attributes.recording != null) {
+      candidates.push({ field: `${at}.recording`, value: attributes.recording, kind: 'recording' });
+    }
+    const one = collect(
+      candidates,
+      {
+        conversationId: String(conversationId),
+        source: 'messages-api',
+        messageId: typeof message.id === 'string' ? message.id : undefined,
+        createdAt: typeof message.createdAt === 'string' ? parseDixaTimestamp(message.createdAt) : undefined,
+      },
+      files,
+    );
+    all.jobs.push(...one.jobs);
+    all.rejected.push(...one.rejected);
+  });
+  return all;
+}
+
+/** `2021-12-01T12:46:36.581Z[GMT]` → `2021-12-01T12:46:36.581Z` (undefined when unparseable). */
+export function parseDixaTimestamp(value: string): string | undefined {
+  const date = new Date(value.replace(/\[[^\]]*\]$/, ''));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------- Message Export
+
+/** Jobs from one Message Export row: `attached_files[]`, `recording_url`, `voicemail_url`. */
+export function extractFromExport(row: unknown, files: FilesOrigin, field = 'row'): Extraction {
+  if (!isRecord(row)) return { jobs: [], rejected: [{ field, link: preview(row), reason: 'row is not an object' }] };
+  const csid = row.csid;
+  if (
+    !(typeof csid === 'number' && Number.isSafeInteger(csid) && csid >= 0) &&
+    !(typeof csid === 'string' && /^\d{1,20}$/.test(csid))
+  ) {
+    return { jobs: [], rejected: [{ field: `${field}.csid`, link: preview(csid), reason: 'row has no valid csid' }] };
+  }
+  const candidates: Candidate[] = arrayOf(row.attached_files).map((value, j) => ({
+    field: `${field}.attached_files[${j}]`,
+    value,
+    kind: 'attachment' as const,
+  }));
+  if (row.recording_url != null)
+    candidates.push({ field: `${field}.recording_url`, value: row.recording_url, kind: 'recording' });
+  if (row.voicemail_url != null)
+    candidates.push({ field: `${field}.voicemail_url`, value: row.voicemail_url, kind: 'voicemail' });
+  const createdAt =
+    typeof row.created_at === 'number' && Number.isFinite(row.created_at) ? new Date(row.created_at) : undefined;
+  return collect(
+    candidates,
+    {
+      conversationId: String(csid),
+      source: 'export',
+      messageId: typeof row.id === 'string' ? row.id : undefined,
+      createdAt: createdAt && !Number.isNaN(createdAt.getTime()) ? createdAt.toISOString() : undefined,
+    },
+    files,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function describeIssue(issue: v.BaseIssue<unknown> | undefined, base?: string): string {
+  if (!issue) return 'invalid payload';
+  const path = v.getDotPath(issue);
+  const where = [base, path].filter(Boolean).join('.');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const value of values) if (typeof value === 'string' && value.trim() !== '') return value.slice(0, 1024);
+  return undefined;
+}
+
+function preview(value: unknown): string {
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

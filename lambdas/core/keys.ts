@@ -1,0 +1,85 @@
+/**
+ * Where a file lives in the archive. The key is a function of the file's identity — (conversation csid,
+ * normalized link path) — and nothing else, so every road a file takes to us (webhook, message API, export,
+ * redelivery) lands on the same key.
+ *
+ *   <prefix>/conversations/<csid>/<16 hex of sha256(link path)>/<safe last segment of the link>
+ *   <same key>.json   the provenance record
+ */
+import { createHash } from 'node:crypto';
+
+export const MAX_NAME_BYTES = 150;
+export const RECORD_SUFFIX = '.json';
+export const RECEIPTS_FOLDER = 'erasure-receipts';
+
+export function linkHash(linkPath: string): string {
+  return createHash('sha256').update(linkPath).digest('hex').slice(0, 16);
+}
+
+/** A prefix is `a/b/c`: no leading/trailing slash, no empty or dot segments. */
+export function normalizePrefix(prefix: string): string {
+  const segments = prefix.split('/').filter((s) => s !== '');
+  for (const segment of segments) {
+    if (segment === '.' || segment === '..' || !/^[A-Za-z0-9._-]+$/.test(segment)) {
+      throw new Error(`archive prefix segment ${JSON.stringify(segment)} is not allowed (use A-Z a-z 0-9 . _ -)`);
+    }
+  }
+  return segments.join('/');
+}
+
+export function conversationPrefix(prefix: string, conversationId: string): string {
+  return `${prefix ? `${prefix}/` : ''}conversations/${conversationId}/`;
+}
+
+export function receiptPrefix(prefix: string): string {
+  return `${prefix ? `${prefix}/` : ''}${RECEIPTS_FOLDER}/`;
+}
+
+export function objectKey(prefix: string, conversationId: string, linkPath: string): string {
+  return `${conversationPrefix(prefix, conversationId)}${linkHash(linkPath)}/${sanitizeName(lastSegment(linkPath))}`;
+}
+
+export const recordKey = (objectKey: string): string => `${objectKey}${RECORD_SUFFIX}`;
+
+function lastSegment(linkPath: string): string {
+  const path = linkPath.split('?')[0] ?? '';
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * A name that is safe as one path segment on any file system and in an S3 key: no separators, no traversal,
+ * no control or invisible formatting characters, at most MAX_NAME_BYTES of UTF-8 (extension kept), letters
+ * of any script kept.
+ */
+export function sanitizeName(name: string, fallback = 'file'): string {
+  let safe = name
+    .normalize('NFC')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
+    .replace(/[^\p{L}\p{M}\p{N} ._()+,=@-]/gu, '_')
+    .replace(/\s+/g, ' ')
+    .replace(/_+/g, '_')
+    .replace(/\.{2,}/g, '.') // ".." never survives, even inside a name
+    .trim()
+    .replace(/^[. ]+/, '') // no hidden files, no "..", no leading spaces
+    .replace(/[. ]+$/, ''); // Windows strips trailing dots and spaces
+  if (safe === '') safe = fallback;
+  return truncateUtf8(safe, MAX_NAME_BYTES);
+}
+
+function truncateUtf8(name: string, maxBytes: number): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+  const budget = maxBytes - Buffer.byteLength(ext);
+  let stem = '';
+  for (const char of name.slice(0, name.length - ext.length)) {
+    if (Buffer.byteLength(stem + char) > budget) break;
+    stem += char;
+  }
+  return stem.replace(/[. ]+$/, '') + ext;
+}

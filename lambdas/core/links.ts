@@ -1,0 +1,120 @@
+/**
+ * Dixa file links: the only way a URL enters the pipeline.
+ *
+ * Dixa hands out three forms — `https://files.dixa.io/private/...`, `/private/...` and `/public/...` — and every
+ * one of them is normalized here against the configured files base URL. Anything that does not normalize to that
+ * exact origin and to a clean `/private/` or `/public/` path is rejected with a reason (no SSRF, no traversal).
+ */
+
+export const DEFAULT_FILES_BASE_URL = 'https://files.dixa.io';
+export const MAX_LINK_LENGTH = 2048;
+
+export type Visibility = 'private' | 'public';
+
+export interface NormalizedLink {
+  /** Absolute URL on the files host, e.g. `https://files.dixa.io/private/org/abc`. */
+  url: string;
+  /** Path and query only: the same on every deployment, so it is what file identity is built from. */
+  path: string;
+  visibility: Visibility;
+}
+
+export type LinkResult = ({ ok: true } & NormalizedLink) | { ok: false; reason: string };
+
+/** The origin links are resolved against, parsed once from configuration. */
+export interface FilesOrigin {
+  /** `https://files.dixa.io` (no trailing slash). */
+  origin: string;
+  protocol: string;
+  /** host[:port] exactly as an absolute link must spell it (lowercase). */
+  authority: string;
+}
+
+export function parseFilesBaseUrl(value: string = DEFAULT_FILES_BASE_URL): FilesOrigin {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`files base URL is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('files base URL must be http(s)');
+  if (url.username || url.password) throw new Error('files base URL must not carry credentials');
+  if (url.pathname !== '/' || url.search || url.hash) throw new Error('files base URL must be an origin only');
+  return { origin: url.origin, protocol: url.protocol, authority: url.host.toLowerCase() };
+}
+
+const reject = (reason: string): LinkResult => ({ ok: false, reason });
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function normalizeLink(raw: unknown, files: FilesOrigin): LinkResult {
+  if (typeof raw !== 'string') return reject('link is not a string');
+  if (raw.length === 0) return reject('link is empty');
+  if (raw.length > MAX_LINK_LENGTH) return reject(`link is longer than ${MAX_LINK_LENGTH} characters`);
+  if (CONTROL.test(raw)) return reject('link contains control characters');
+  if (raw.includes('\\')) return reject('link contains a backslash');
+  if (raw.includes('#')) return reject('link contains a fragment');
+
+  let pathAndQuery: string;
+  if (raw.startsWith('/')) {
+    if (raw.startsWith('//')) return reject('protocol-relative link');
+    pathAndQuery = raw;
+  } else {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw);
+    if (!scheme) return reject('link is neither absolute nor a /private/ or /public/ path');
+    if (`${scheme[1]!.toLowerCase()}:` !== files.protocol) return reject(`scheme ${scheme[1]} is not allowed`);
+    const rest = raw.slice(scheme[0].length);
+    const slash = rest.indexOf('/');
+    const authority = slash === -1 ? rest : rest.slice(0, slash);
+    if (authority.includes('@')) return reject('link carries userinfo');
+    if (authority.toLowerCase() !== files.authority) {
+      const bareHost = authority.replace(/:\d*$/, '').toLowerCase();
+      if (bareHost === files.authority.replace(/:\d+$/, '') && bareHost !== authority.toLowerCase()) {
+        return reject('link names an explicit port');
+      }
+      return reject(`host ${JSON.stringify(authority)} is not the files host`);
+    }
+    if (slash === -1) return reject('link has no path');
+    pathAndQuery = rest.slice(slash);
+  }
+
+  const queryAt = pathAndQuery.indexOf('?');
+  const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : pathAndQuery.slice(queryAt);
+
+  const pathProblem = checkPath(path);
+  if (pathProblem) return reject(pathProblem);
+
+  // Re-serialize through WHATWG URL so spaces and non-ASCII are percent-encoded consistently, then make sure
+  // nothing about the result moved (it cannot, after the checks above, but this is the last line of defence).
+  const url = new URL(path + query, files.origin);
+  if (url.origin !== files.origin || url.pathname.split('/').includes('..'))
+    return reject('link escapes the files host');
+  const normalizedPath = url.pathname + url.search;
+  const visibility = url.pathname.startsWith('/private/') ? 'private' : 'public';
+  return { ok: true, url: files.origin + normalizedPath, path: normalizedPath, visibility };
+}
+
+function checkPath(path: string): string | undefined {
+  if (!path.startsWith('/private/') && !path.startsWith('/public/')) return 'path is outside /private/ and /public/';
+  const segments = path.split('/').slice(1);
+  if (segments.length < 2) return 'path names no file';
+  for (const [i, segment] of segments.entries()) {
+    if (segment === '')
+      return i === segments.length - 1 ? 'path names a folder, not a file' : 'path has an empty segment';
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return 'path has malformed percent-encoding';
+    }
+    if (decoded === '.' || decoded === '..') return 'path has a dot segment (traversal)';
+    if (/[/\\]/.test(decoded)) return 'path has an encoded slash or backslash';
+    if (CONTROL.test(decoded)) return 'path has encoded control characters';
+  }
+  return undefined;
+}
+
+/** Origin check for a URL we are about to send credentials to. */
+export function isFilesOrigin(url: URL, files: FilesOrigin): boolean {
+  return url.origin === files.origin && url.username === '' && url.password === '';
+}
