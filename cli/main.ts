@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * `dixa-archiver <command>`: one entry point; each command lives in cli/commands/<name>.ts and is loaded on demand.
+ */
+import { pathToFileURL } from 'node:url';
+import type { Command } from './command.ts';
+import { CliError } from './errors.ts';
+
+export const COMMANDS = ['local', 'sign', 'backfill', 'list', 'get', 'verify', 'erase', 'redrive'] as const;
+
+const USAGE = `dixa-archiver — archive Dixa conversation files into S3
+
+Usage: dixa-archiver <command> [options]      (dixa-archiver <command> --help for details)
+
+Commands:
+`;
+
+async function load(name: string): Promise<Command> {
+  const module = (await import(`./commands/${name}.ts`)) as { command: Command };
+  return module.command;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const lines = await Promise.all(COMMANDS.map(async (n) => `  ${n.padEnd(10)} ${(await load(n)).summary}`));
+    process.stdout.write(`${USAGE}${lines.join('\n')}\n`);
+    return name ? 0 : 2;
+  }
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    throw new CliError(`unknown command "${name}" (try: dixa-archiver --help)`, 2);
+  }
+  const command = await load(name);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.help.trimEnd()}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`dixa-archiver: ${message}\n`);
+      if (process.env.DIXA_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
+    },
+  );
+}
