@@ -1,0 +1,211 @@
+/**
+ * The two Dixa read APIs the backfill uses, behind one careful HTTP client:
+ * - Message Export API `GET {exports}/v1/message_export` (`Authorization: Bearer <token>`), ≤ 10 requests a minute;
+ * - message API `GET {api}/v1/conversations/{csid}/messages` (`Authorization: <token>`), ≤ 10 requests a second.
+ * Every attempt, retries included, takes a slot from that API's Pacer, so retries count against the limit.
+ * 429 waits for Retry-After (seconds or an HTTP date) or backs off; 5xx, resets, timeouts and unreadable
+ * bodies back off exponentially with jitter; 401/403 is fatal for the whole run; other 4xx fail the one request.
+ * Redirects are not followed: the token is only ever sent to the configured origins.
+ */
+import { STATUS_CODES } from 'node:http';
+import { CliError } from '../errors.ts';
+import { isLoopbackUrl } from '../shared/aws-endpoint.ts';
+import { type Clock, Pacer, systemClock } from './pacer.ts';
+import { exportQuery, type Window } from './windows.ts';
+
+export const DEFAULT_EXPORTS_BASE_URL = 'https://exports.dixa.io';
+export const DEFAULT_API_BASE_URL = 'https://dev.dixa.io';
+export const EXPORT_REQUESTS_PER_MINUTE = 10;
+export const MESSAGE_API_REQUESTS_PER_SECOND = 10;
+
+export type DixaApi = 'export' | 'messages';
+
+/** A request that failed for good. `fatal` (401/403) means no other request can succeed either. */
+export class DixaError extends Error {
+  constructor(
+    message: string,
+    readonly fatal = false,
+  ) {
+    super(message);
+    this.name = 'DixaError';
+  }
+}
+
+export interface DixaClientOptions {
+  token: string;
+  exportsBaseUrl?: string;
+  apiBaseUrl?: string;
+  clock?: Clock;
+  /** [0, 1): jitter source, injectable for tests. */
+  random?: () => number;
+  /** Attempts per request, the first one included. */
+  maxAttempts?: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A Retry-After longer than this fails the request instead of stalling the run. */
+  maxRetryAfterMs?: number;
+  timeoutMs?: number;
+  /** Called whenever a request has to wait before its retry (for progress output). */
+  onRetry?: (event: { api: DixaApi; reason: string; waitMs: number }) => void;
+}
+
+export class DixaClient {
+  readonly exportPacer: Pacer;
+  readonly messagesPacer: Pacer;
+  private readonly exportsBase: URL;
+  private readonly apiBase: URL;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: DixaClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.exportsBase = new URL(options.exportsBaseUrl ?? DEFAULT_EXPORTS_BASE_URL);
+    this.apiBase = new URL(options.apiBaseUrl ?? DEFAULT_API_BASE_URL);
+    this.exportPacer = Pacer.perPeriod(EXPORT_REQUESTS_PER_MINUTE, 60_000, this.clock);
+    this.messagesPacer = Pacer.perPeriod(MESSAGE_API_REQUESTS_PER_SECOND, 1_000, this.clock);
+  }
+
+  /** The export rows Dixa returns for a window's query (a superset of the window; see windows.ts). */
+  async exportMessages(window: Window): Promise<unknown[]> {
+    const url = new URL('/v1/message_export', this.exportsBase);
+    for (const [name, value] of Object.entries(exportQuery(window))) url.searchParams.set(name, value);
+    const body = await this.getJson('export', url, `Bearer ${this.options.token}`);
+    if (!Array.isArray(body)) throw new DixaError(`${url.host} answered with ${describe(body)}, not a JSON array`);
+    return body;
+  }
+
+  /** The messages of one conversation (`data` of the message API's answer). */
+  async conversationMessages(csid: string): Promise<unknown[]> {
+    const url = new URL(`/v1/conversations/${encodeURIComponent(csid)}/messages`, this.apiBase);
+    const body = await this.getJson('messages', url, this.options.token);
+    const data = body !== null && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
+    if (!Array.isArray(data)) throw new DixaError(`${url.host} answered with ${describe(body)}, not {"data": [...]}`);
+    return data;
+  }
+
+  private async getJson(api: DixaApi, url: URL, authorization: string): Promise<unknown> {
+    const {
+      maxAttempts = 8,
+      baseBackoffMs = 2_000,
+      maxBackoffMs = 60_000,
+      maxRetryAfterMs = 10 * 60_000,
+      timeoutMs = 5 * 60_000,
+      random = Math.random,
+    } = this.options;
+    const pacer = api === 'export' ? this.exportPacer : this.messagesPacer;
+    const retryLater = (reason: string, waitMs: number) => {
+      pacer.holdUntil(this.clock.now() + waitMs);
+      this.options.onRetry?.({ api, reason, waitMs });
+    };
+    const backoff = (attempt: number) => {
+      const ceiling = Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attempt - 1));
+      return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    };
+
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await pacer.take();
+      let status: number;
+      let retryAfter: string | null;
+      let text: string;
+      try {
+        const response = await fetch(url, {
+          headers: { authorization, accept: 'application/json' },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        text = await response.text();
+      } catch (error: unknown) {
+        lastProblem = `${url.host}: ${networkProblem(error, timeoutMs)}`;
+        retryLater(lastProblem, backoff(attempt));
+        continue;
+      }
+      const answered = `${url.host} answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
+      if (status >= 200 && status < 300) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          lastProblem = `${answered} with a body that is not JSON`;
+          retryLater(lastProblem, backoff(attempt));
+          continue;
+        }
+      }
+      if (status === 401 || status === 403) {
+        throw new DixaError(`Dixa rejected the API token: ${answered}${detail(text)}`, true);
+      }
+      if (status === 429) {
+        lastProblem = answered;
+        const waitMs = parseRetryAfter(retryAfter, this.clock.now()) ?? backoff(attempt);
+        if (waitMs > maxRetryAfterMs) {
+          throw new DixaError(`${answered} and asks to wait ${Math.ceil(waitMs / 1000)} s: run the backfill later`);
+        }
+        retryLater(lastProblem, waitMs);
+        continue;
+      }
+      if (status >= 500) {
+        lastProblem = `${answered}${detail(text)}`;
+        retryLater(lastProblem, backoff(attempt));
+        continue;
+      }
+      throw new DixaError(`${answered}${detail(text)}`);
+    }
+    throw new DixaError(`gave up after ${maxAttempts} attempts, last: ${lastProblem}`);
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function networkProblem(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no complete answer within ${timeoutMs / 1000} s`;
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.code && !message.includes(cause.code) ? `${message} (${cause.code})` : message;
+}
+
+/** The error text Dixa sent, on one short line. */
+function detail(text: string): string {
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    if (typeof body?.message === 'string') message = body.message;
+    else if (typeof body?.error === 'string') message = body.error;
+  } catch {}
+  const line = message.replace(/\s+/g, ' ').trim();
+  if (!line) return '';
+  return `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`;
+}
+
+function describe(body: unknown): string {
+  if (body === null) return 'null';
+  if (Array.isArray(body)) return 'an array';
+  return typeof body === 'object' ? 'an object' : `a ${typeof body}`;
+}
+
+/**
+ * A Dixa API base URL from configuration: the token is sent there, so https only (plain http only on loopback,
+ * for the fake in tests and local mode), an origin without credentials, path, query or fragment.
+ */
+export function parseDixaBaseUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${name} is not a URL: ${JSON.stringify(value)}`);
+  }
+  const plainLoopback = url.protocol === 'http:' && isLoopbackUrl(url);
+  if (url.protocol !== 'https:' && !plainLoopback) {
+    throw new CliError(`${name} must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])`);
+  }
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+    throw new CliError(`${name} must be an origin such as https://exports.dixa.io, without credentials or a path`);
+  }
+  return url.origin;
+}

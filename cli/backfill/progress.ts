@@ -1,0 +1,92 @@
+/**
+ * Live progress on stderr: a bar on a terminal (units done, jobs queued, ETA from the rate limit), one plain
+ * line per unit otherwise (pipes, CI, log files).
+ */
+import { SingleBar } from 'cli-progress';
+import type { DixaApi } from './dixa-client.ts';
+import type { BackfillSummary, UnitResult } from './run.ts';
+
+export interface ProgressReporter {
+  unitDone(result: UnitResult, summary: BackfillSummary): void;
+  retrying(event: { api: DixaApi; reason: string; waitMs: number }): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  stream: NodeJS.WritableStream & { isTTY?: boolean };
+  /** `windows` or `conversations`. */
+  unitName: string;
+  total: number;
+  /** Units that still need a request (the rest are already done). */
+  pending: number;
+  /** The pacer's spacing between requests: the ETA is the pending requests times this. */
+  intervalMs: number;
+  dryRun: boolean;
+}
+
+export function createProgress(options: ProgressOptions): ProgressReporter {
+  return options.stream.isTTY ? barProgress(options) : lineProgress(options);
+}
+
+function barProgress({ stream, unitName, total, pending, intervalMs, dryRun }: ProgressOptions): ProgressReporter {
+  const verb = dryRun ? 'to queue' : 'queued';
+  const bar = new SingleBar({
+    stream,
+    format: `${unitName} [{bar}] {value}/{total} | {jobs} jobs ${verb} | ETA {eta}{note}`,
+    barsize: 30,
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  let remaining = pending;
+  const eta = () => formatDuration(remaining * intervalMs);
+  bar.start(total, 0, { jobs: 0, eta: eta(), note: '' });
+  return {
+    unitDone(result, summary) {
+      if (result.status !== 'already-done') remaining = Math.max(0, remaining - 1);
+      bar.update(summary.units.length, { jobs: summary.jobCount, eta: eta(), note: '' });
+    },
+    retrying({ reason, waitMs }) {
+      bar.update({ note: ` | waiting ${formatDuration(waitMs)}: ${reason.slice(0, 60)}` });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function lineProgress({ stream, total, dryRun }: ProgressOptions): ProgressReporter {
+  const width = String(total).length;
+  return {
+    unitDone(result, summary) {
+      const position = `[${String(summary.units.length).padStart(width)}/${total}]`;
+      stream.write(`${position} ${result.label}: ${describeUnit(result, dryRun)}\n`);
+    },
+    retrying({ reason, waitMs }) {
+      stream.write(`  waiting ${formatDuration(waitMs)} before retrying: ${reason}\n`);
+    },
+    stop() {},
+  };
+}
+
+export function describeUnit(result: UnitResult, dryRun: boolean): string {
+  if (result.status === 'already-done') return 'already done in an earlier run, skipped';
+  if (result.status === 'failed') return `FAILED: ${result.error?.replace(`${result.label}: `, '')}`;
+  const kinds = formatKinds(result.jobs);
+  const rejected = result.rejected ? `, ${plural(result.rejected, 'link')} rejected` : '';
+  return `${plural(result.messages, 'message')}, ${plural(result.jobCount, 'job')} ${dryRun ? 'to queue' : 'queued'}${kinds ? ` (${kinds})` : ''}${rejected}`;
+}
+
+export function formatKinds(jobs: Partial<Record<string, number>>): string {
+  return Object.entries(jobs)
+    .filter(([, count]) => (count ?? 0) > 0)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+}
+
+export const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The backfill loop: for each unit of work (an export window or a conversation) that the checkpoint does not
+ * already hold — fetch from Dixa, extract file jobs with the core, send them to the queue, then record the unit
+ * as done. A unit is recorded only after every one of its jobs is on the queue, so a crash re-sends at most the
+ * unit in flight (harmless: the archiver is idempotent) and never skips one.
+ */
+import {
+  type Extraction,
+  extractFromExport,
+  extractFromMessageApi,
+  type RejectedLink,
+} from '../../lambdas/core/extract.ts';
+import { FILE_KINDS, type FileJob, type FileKind } from '../../lambdas/core/job.ts';
+import type { FilesOrigin } from '../../lambdas/core/links.ts';
+import { CliError } from '../errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { type DixaClient, DixaError } from './dixa-client.ts';
+import { inWindow, type Window } from './windows.ts';
+
+export interface Harvest extends Extraction {
+  /** Messages (export rows or message-API rows) looked at. */
+  messages: number;
+}
+
+export interface WorkUnit {
+  /** Checkpoint id: a window's `first..last` day or a conversation's csid. */
+  id: string;
+  /** For people: `window 2024-01-01..2024-01-30`, `conversation 1234`. */
+  label: string;
+  /** False for a window that reaches into the future: queued, but not recorded, so a later run looks again. */
+  final: boolean;
+  harvest(): Promise<Harvest>;
+}
+
+export type UnitStatus = 'queued' | 'would-queue' | 'already-done' | 'failed';
+
+export interface UnitResult {
+  id: string;
+  label: string;
+  status: UnitStatus;
+  messages: number;
+  jobs: Partial<Record<FileKind, number>>;
+  jobCount: number;
+  rejected: number;
+  error?: string;
+}
+
+export interface RejectionCount {
+  reason: string;
+  count: number;
+  example: string;
+}
+
+export interface BackfillSummary {
+  dryRun: boolean;
+  units: UnitResult[];
+  messagesSeen: number;
+  /** Queued (or, in a dry run, that would be queued) by kind. */
+  jobs: Record<FileKind, number>;
+  jobCount: number;
+  rejected: RejectionCount[];
+  errors: string[];
+}
+
+export interface RunOptions {
+  dryRun: boolean;
+  /** Puts jobs on the queue; throws when they cannot all be queued. Not needed for a dry run. */
+  send?: (jobs: FileJob[], traceId: string) => Promise<void>;
+  checkpoint?: Checkpoint;
+  onUnit?: (result: UnitResult, summary: BackfillSummary) => void;
+}
+
+export function exportUnits(windows: Window[], dixa: DixaClient, files: FilesOrigin, now: number): WorkUnit[] {
+  return windows.map((window) => ({
+    id: window.id,
+    label: `window ${window.id}`,
+    final: window.endMs <= now,
+    async harvest() {
+      const rows = await dixa.exportMessages(window);
+      const harvest: Harvest = { messages: 0, jobs: [], rejected: [] };
+      rows.forEach((row, i) => {
+        if (!inWindow(window, (row as { created_at?: unknown } | null)?.created_at)) return;
+        harvest.messages++;
+        const extraction = extractFromExport(row, files, `rows[${i}]`);
+        harvest.jobs.push(...extraction.jobs);
+        harvest.rejected.push(...extraction.rejected);
+      });
+      return harvest;
+    },
+  }));
+}
+
+export function conversationUnits(csids: string[], dixa: DixaClient, files: FilesOrigin): WorkUnit[] {
+  return csids.map((csid) => ({
+    id: csid,
+    label: `conversation ${csid}`,
+    final: true,
+    async harvest() {
+      const rows = await dixa.conversationMessages(csid);
+      return { messages: rows.length, ...extractFromMessageApi(csid, rows, files) };
+    },
+  }));
+}
+
+export async function runBackfill(units: WorkUnit[], options: RunOptions): Promise<BackfillSummary> {
+  if (!options.dryRun && !options.send) throw new Error('runBackfill: a real run needs send()');
+  const summary: BackfillSummary = {
+    dryRun: options.dryRun,
+    units: [],
+    messagesSeen: 0,
+    jobs: Object.fromEntries(FILE_KINDS.map((kind) => [kind, 0])) as Record<FileKind, number>,
+    jobCount: 0,
+    rejected: [],
+    errors: [],
+  };
+  const rejections = new Map<string, RejectionCount>();
+  for (const unit of units) {
+    const { result, rejected } = await processUnit(unit, options);
+    summary.units.push(result);
+    summary.messagesSeen += result.messages;
+    summary.jobCount += result.jobCount;
+    for (const [kind, count] of Object.entries(result.jobs)) summary.jobs[kind as FileKind] += count;
+    for (const link of rejected) countRejection(rejections, link);
+    summary.rejected = [...rejections.values()].sort((a, b) => b.count - a.count);
+    if (result.error) summary.errors.push(result.error);
+    options.onUnit?.(result, summary);
+  }
+  return summary;
+}
+
+async function processUnit(
+  unit: WorkUnit,
+  { dryRun, send, checkpoint }: RunOptions,
+): Promise<{ result: UnitResult; rejected: RejectedLink[] }> {
+  const result: UnitResult = {
+    id: unit.id,
+    label: unit.label,
+    status: 'already-done',
+    messages: 0,
+    jobs: {},
+    jobCount: 0,
+    rejected: 0,
+  };
+  if (checkpoint?.has(unit.id)) return { result, rejected: [] };
+
+  let harvest: Harvest;
+  try {
+    harvest = await unit.harvest();
+  } catch (error: unknown) {
+    if (!(error instanceof DixaError)) throw error;
+    if (error.fatal) throw new CliError(error.message);
+    return { result: { ...result, status: 'failed', error: `${unit.label}: ${error.message}` }, rejected: [] };
+  }
+
+  const jobs = uniqueJobs(harvest.jobs);
+  if (!dryRun) {
+    if (jobs.length > 0) {
+      try {
+        await send!(jobs, `backfill ${unit.id}`);
+      } catch (error: unknown) {
+        const saved = checkpoint ? `; finished work is saved in ${checkpoint.path}` : '';
+        throw new CliError(
+          `could not queue the jobs of ${unit.label}: ${firstLine(error)}${saved}; run the same command again to continue`,
+        );
+      }
+    }
+    if (unit.final) await checkpoint?.complete(unit.id);
+  }
+  for (const job of jobs) result.jobs[job.kind] = (result.jobs[job.kind] ?? 0) + 1;
+  return {
+    result: {
+      ...result,
+      status: dryRun ? 'would-queue' : 'queued',
+      messages: harvest.messages,
+      jobCount: jobs.length,
+      rejected: harvest.rejected.length,
+    },
+    rejected: harvest.rejected,
+  };
+}
+
+/** The same file linked twice in one unit (a forwarded e-mail, a re-sent attachment) is one job. */
+function uniqueJobs(jobs: FileJob[]): FileJob[] {
+  const seen = new Set<string>();
+  return jobs.filter((job) => {
+    const key = `${job.conversationId} ${job.url}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function countRejection(counts: Map<string, RejectionCount>, rejected: RejectedLink) {
+  const entry = counts.get(rejected.reason);
+  if (entry) entry.count++;
+  else counts.set(rejected.reason, { reason: rejected.reason, count: 1, example: rejected.link });
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] || (error instanceof Error ? error.name : 'unknown error');
+}
