@@ -1,0 +1,134 @@
+/**
+ * One SQS record, start to finish. Returning means "delete this message": the file and its record are in S3,
+ * or the job is on the dead-letter queue with its reason. Throwing means "leave it on the queue" (a batch item
+ * failure): it comes back after its visibility timeout — extended first for a 429.
+ *
+ *   invalid body                          → DLQ, class invalid-job
+ *   permanent failure (404, 410, 401/403) → DLQ, class permanent
+ *   any failure on the last allowed receive (ApproximateReceiveCount ≥ MAX_RECEIVE_COUNT) → DLQ, class exhausted
+ *   429                                   → visibility set to Retry-After (or backoff), then retried
+ *   anything else                         → retried
+ * If the DLQ itself cannot be reached, the record is reported failed instead: it stays on the queue.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { parseFileJob } from '../core/job.ts';
+import { type ArchiveDeps, archiveFile } from './archive-file.ts';
+import type { ArchiverConfig } from './config.ts';
+import { type ArchiveFailure, toFailure } from './failures.ts';
+import { delayRedelivery, type FailureClass, moveToDeadLetter } from './job-queue.ts';
+import { retryDelaySeconds } from './retry-delay.ts';
+
+export interface ProcessDeps extends ArchiveDeps {
+  config: ArchiverConfig;
+  sqs: SQSClient;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?: number): Promise<void> {
+  const { config, logger, metrics } = deps;
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1;
+  const context = { messageId: record.messageId, receiveCount };
+
+  const parsed = parseFileJob(record.body, config.files);
+  if (!parsed.ok) {
+    await deadLetter(deps, record, 'invalid-job', 'invalid-job', parsed.reason, context);
+    return;
+  }
+  const job = parsed.job;
+  const about = { ...context, conversationId: job.conversationId, kind: job.kind, link: job.url };
+  const started = Date.now();
+  try {
+    const outcome = await archiveFile(job, deps, deadline);
+    if (outcome.status === 'duplicate') {
+      metrics.addMetric('SkippedDuplicate', MetricUnit.Count, 1);
+      logger.info('already archived, skipped', { ...about, key: outcome.key });
+      return;
+    }
+    const durationMs = Date.now() - started;
+    metrics.addMetric('FilesArchived', MetricUnit.Count, 1);
+    metrics.addMetric('BytesArchived', MetricUnit.Bytes, outcome.size);
+    metrics.addMetric('ArchiveDuration', MetricUnit.Milliseconds, durationMs);
+    logger.info('archived', {
+      ...about,
+      key: outcome.key,
+      bytes: outcome.size,
+      sha256: outcome.sha256,
+      durationMs,
+      uploaded: outcome.uploaded,
+    });
+  } catch (error) {
+    const failure = toFailure(error);
+    if (failure.kind === 'permanent') {
+      await deadLetter(deps, record, 'permanent', failure.code, failure.message, about);
+      return;
+    }
+    if (receiveCount >= config.maxReceiveCount) {
+      await deadLetter(deps, record, 'exhausted', 'exhausted', failure.message, about);
+      return;
+    }
+    await retryLater(deps, record, failure, receiveCount, about);
+    throw failure;
+  }
+}
+
+async function deadLetter(
+  deps: ProcessDeps,
+  record: SQSRecord,
+  failureClass: FailureClass,
+  code: string,
+  reason: string,
+  about: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await moveToDeadLetter(deps.sqs, deps.config.deadLetterQueueUrl, record, { failureClass, reason });
+  } catch (error) {
+    deps.logger.error('could not move the job to the dead-letter queue; it stays on the job queue', {
+      ...about,
+      failureClass,
+      reason,
+      error: toFailure(error).message,
+    });
+    throw toFailure(error);
+  }
+  const metric = deps.metrics.singleMetric();
+  metric.addDimension('reason', code);
+  metric.addMetric('PermanentFailures', MetricUnit.Count, 1);
+  deps.logger.error('job moved to the dead-letter queue', {
+    ...about,
+    failureClass,
+    reason: code,
+    failureReason: reason,
+  });
+}
+
+async function retryLater(
+  deps: ProcessDeps,
+  record: SQSRecord,
+  failure: ArchiveFailure,
+  receiveCount: number,
+  about: Record<string, unknown>,
+): Promise<void> {
+  deps.metrics.addMetric('Retries', MetricUnit.Count, 1);
+  let delaySeconds: number | undefined;
+  if (failure.kind === 'throttled') {
+    delaySeconds = retryDelaySeconds(failure.retryAfter, receiveCount);
+    try {
+      await delayRedelivery(deps.sqs, deps.config.jobQueueUrl, record, delaySeconds);
+    } catch (error) {
+      deps.logger.warn('could not extend the visibility timeout; the job returns after the default one', {
+        ...about,
+        error: toFailure(error).message,
+      });
+    }
+  }
+  deps.logger.warn('archive attempt failed, will retry', {
+    ...about,
+    reason: failure.code,
+    error: failure.message,
+    delaySeconds,
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The archive bucket, as the archiver uses it: does a key exist, stream a file in (lib-storage `Upload`:
+ * one PUT for small files, a multipart upload for large ones), write a small object once, re-hash a stored file.
+ *
+ * Every write is conditional (`If-None-Match: *`, on PutObject and on CompleteMultipartUpload), so two attempts
+ * at the same file never produce two versions: the loser is told the key already exists.
+ * On any failure `Upload` aborts its multipart upload before `done()` rejects; nothing appears at the key.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+
+export interface UploadSettings {
+  partSizeBytes: number;
+  queueSize: number;
+}
+
+export interface FileUpload {
+  key: string;
+  body: Readable;
+  contentType: string;
+  /**
+   * Sent as x-amz-meta-*. S3 fixes an object's metadata when the upload starts; entries added to this object
+   * before the body ends still reach a single-PUT upload (lib-storage sends it only after reading the whole body).
+   */
+  metadata: Record<string, string>;
+}
+
+export interface StoredDigest {
+  size: number;
+  sha256: string;
+  contentType: string | undefined;
+}
+
+export class ArchiveStorage {
+  constructor(
+    readonly s3: S3Client,
+    readonly bucket: string,
+    readonly upload: UploadSettings,
+  ) {}
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Streams a file to `key`. `created: false` when the key already held an object (nothing was overwritten). */
+  async putFile(file: FileUpload): Promise<{ created: boolean }> {
+    const upload = new Upload({
+      client: this.s3,
+      partSize: this.upload.partSizeBytes,
+      queueSize: this.upload.queueSize,
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.bucket,
+        Key: file.key,
+        Body: file.body,
+        ContentType: file.contentType,
+        Metadata: file.metadata,
+        // S3 computes and checks a CRC32 of every part; the SDK computes it while sending (no precomputed value).
+        ChecksumAlgorithm: 'CRC32',
+        IfNoneMatch: '*',
+      },
+    });
+    try {
+      await upload.done();
+      return { created: true };
+    } catch (error) {
+      if (await this.#lostRace(error, file.key)) return { created: false };
+      throw error;
+    }
+  }
+
+  /** Writes a small object unless the key exists. `created: false` when it did (another attempt won). */
+  async putIfAbsent(key: string, body: string, contentType: string): Promise<{ created: boolean }> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ChecksumAlgorithm: 'CRC32',
+          IfNoneMatch: '*',
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      if (await this.#lostRace(error, key)) return { created: false };
+      throw error;
+    }
+  }
+
+  /**
+   * 412 PreconditionFailed: the key exists. 409 ConditionalRequestConflict: a concurrent write raced ours; it
+   * counts as "exists" only once that write is visible, otherwise the caller retries.
+   */
+  async #lostRace(error: unknown, key: string): Promise<boolean> {
+    const name = (error as Error)?.name;
+    const status = httpStatus(error);
+    if (name === 'PreconditionFailed' || status === 412) return true;
+    if (name === 'ConditionalRequestConflict' || status === 409) return this.exists(key);
+    return false;
+  }
+
+  /** Size and SHA-256 of what is stored at `key`, by streaming it once. */
+  async digest(key: string): Promise<StoredDigest> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of object.Body as Readable) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { size, sha256: hash.digest('hex'), contentType: object.ContentType };
+  }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return name === 'NotFound' || name === 'NoSuchKey' || httpStatus(error) === 404;
+}
