@@ -2,7 +2,7 @@
  * The file job: one message on the queue, one file to archive. Versioned, validated on both ends.
  */
 import * as v from 'valibot';
-import { type FilesOrigin, normalizeLink } from './links.ts';
+import { type FilesOrigin, MAX_URL_LENGTH, normalizeLink } from './links.ts';
 
 export const FILE_KINDS = ['attachment', 'recording', 'voicemail', 'inline-image', 'original-email'] as const;
 export const JOB_SOURCES = ['webhook', 'export', 'messages-api'] as const;
@@ -14,7 +14,7 @@ const csid = v.pipe(v.string(), v.regex(/^\d{1,20}$/, 'conversationId must be a 
 
 export const FileJobSchema = v.strictObject({
   v: v.literal(1),
-  url: v.pipe(v.string(), v.maxLength(4096)),
+  url: v.pipe(v.string(), v.maxLength(MAX_URL_LENGTH)),
   visibility: v.picklist(['private', 'public']),
   kind: v.picklist(FILE_KINDS),
   orgId: v.optional(id),

@@ -8,6 +8,8 @@
 
 export const DEFAULT_FILES_BASE_URL = 'https://files.dixa.io';
 export const MAX_LINK_LENGTH = 2048;
+/** Bound of a normalized URL (percent-encoding can multiply a link's length by 9): what a FileJob may carry. */
+export const MAX_URL_LENGTH = 4096;
 
 export type Visibility = 'private' | 'public';
 
@@ -30,6 +32,9 @@ export interface FilesOrigin {
   authority: string;
 }
 
+/** Plain http is for tests and local mode only: the fake files server listens on loopback. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export function parseFilesBaseUrl(value: string = DEFAULT_FILES_BASE_URL): FilesOrigin {
   let url: URL;
   try {
@@ -40,6 +45,9 @@ export function parseFilesBaseUrl(value: string = DEFAULT_FILES_BASE_URL): Files
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('files base URL must be http(s)');
   if (url.username || url.password) throw new Error('files base URL must not carry credentials');
   if (url.pathname !== '/' || url.search || url.hash) throw new Error('files base URL must be an origin only');
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new Error('files base URL may use http only on a loopback host (127.0.0.1, localhost, [::1])');
+  }
   return { origin: url.origin, protocol: url.protocol, authority: url.host.toLowerCase() };
 }
 
@@ -84,14 +92,40 @@ export function normalizeLink(raw: unknown, files: FilesOrigin): LinkResult {
   const pathProblem = checkPath(path);
   if (pathProblem) return reject(pathProblem);
 
-  // Re-serialize through WHATWG URL so spaces and non-ASCII are percent-encoded consistently, then make sure
-  // nothing about the result moved (it cannot, after the checks above, but this is the last line of defence).
+  // Re-serialize through WHATWG URL so spaces and non-ASCII are percent-encoded, then make sure nothing about the
+  // result moved (it cannot, after the checks above, but this is the last line of defence).
   const url = new URL(path + query, files.origin);
   if (url.origin !== files.origin || url.pathname.split('/').includes('..'))
     return reject('link escapes the files host');
-  const normalizedPath = url.pathname + url.search;
+  const normalizedPath = canonicalEncoding(url.pathname, PATH_LITERAL) + canonicalEncoding(url.search, QUERY_LITERAL);
+  const normalizedUrl = files.origin + normalizedPath;
+  if (normalizedUrl.length > MAX_URL_LENGTH)
+    return reject(`link is longer than ${MAX_URL_LENGTH} characters once encoded`);
   const visibility = url.pathname.startsWith('/private/') ? 'private' : 'public';
-  return { ok: true, url: files.origin + normalizedPath, path: normalizedPath, visibility };
+  return { ok: true, url: normalizedUrl, path: normalizedPath, visibility };
+}
+
+/** RFC 3986 unreserved characters: encoding them changes nothing, so they are always decoded. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** What a path (pchar and "/") or a query (also "?") may hold unencoded; anything else is percent-encoded. */
+const PATH_LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/;
+const QUERY_LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/;
+
+/**
+ * One spelling per file (RFC 3986 §6.2.2): uppercase hex digits, unreserved characters decoded, characters a URI
+ * may not hold raw (WHATWG leaves `|`, `^`, `[`, `]`, ... as they are) encoded. Reserved characters keep the form
+ * they were sent in, since `%2B` and `+` may mean different things to the server. The input is WHATWG output: ASCII.
+ */
+function canonicalEncoding(text: string, literal: RegExp): string {
+  return text.replace(/%([0-9A-Fa-f]{2})|[\s\S]/g, (match, hex: string | undefined) => {
+    if (hex !== undefined) {
+      const char = String.fromCharCode(Number.parseInt(hex, 16));
+      return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+    }
+    // A stray "%" (possible only in a query) is left alone: re-encoding it would change what the server sees.
+    if (match === '%' || literal.test(match)) return match;
+    return `%${match.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+  });
 }
 
 function checkPath(path: string): string | undefined {
