@@ -75,7 +75,8 @@ export function verifySignature(options: VerifyOptions): Verification {
   const parsed = parseSignatureHeader(options.header);
   if (!parsed.ok) return parsed;
   const { timestamp, timestampMs, v1 } = parsed.value;
-  if (Math.abs(nowMs - timestampMs) > toleranceMs) return { ok: false, reason: 'stale signature timestamp' };
+  // Written so that NaN (a broken clock or tolerance) fails closed instead of disabling the replay check.
+  if (!(Math.abs(nowMs - timestampMs) <= toleranceMs)) return { ok: false, reason: 'stale signature timestamp' };
   const expected = Buffer.from(computeSignature(key, timestamp, rawBody), 'hex');
   // Compare against every candidate without short-circuiting, so timing does not reveal which one matched.
   let matched = false;
