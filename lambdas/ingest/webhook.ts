@@ -1,0 +1,185 @@
+/**
+ * One Dixa webhook delivery, from raw request to outcome:
+ *   method → size → raw bytes → signature → UTF-8 → JSON → envelope → route → jobs → queue.
+ * The signature is checked over the exact bytes before anything is parsed; the size limit is checked even earlier
+ * (it is cheap and spares hashing huge bodies). A `queued` outcome means every job is on the queue.
+ * No AWS event types here: the handler adapts API Gateway to `WebhookRequest` and outcomes to responses.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sendJobs } from '../aws/queue.ts';
+import type { SecretSource } from '../aws/secrets.ts';
+import { extractFromWebhook, parseWebhookEnvelope, type RejectedLink, type WebhookEnvelope } from '../core/extract.ts';
+import { decodeSigningSecret, verifySignature } from '../core/signature.ts';
+import type { IngestConfig } from './config.ts';
+
+/** More distinct links than any real message carries; above it the event is refused rather than half-processed. */
+export const MAX_LINKS_PER_EVENT = 1000;
+export const SIGNATURE_HEADER = 'x-dixa-signature';
+const MAX_REASON_LENGTH = 200;
+
+export interface WebhookRequest {
+  method: string | undefined;
+  /** Header names in any case (API Gateway lowercases them; local mode may not). */
+  headers: Record<string, string | undefined>;
+  body: string | undefined;
+  isBase64Encoded: boolean;
+}
+
+export interface WebhookDeps {
+  config: IngestConfig;
+  sqs: SQSClient;
+  secrets: SecretSource;
+  now?: () => number;
+}
+
+/** The ids a log line may carry: nothing else from the body is logged. */
+export interface LogIds {
+  event_id?: string;
+  csid?: string;
+  message_id?: string;
+}
+
+/** Low-cardinality reasons, used as a metric dimension. */
+export type RejectReason =
+  | 'method'
+  | 'too-large'
+  | 'encoding'
+  | 'signature'
+  | 'json'
+  | 'envelope'
+  | 'data'
+  | 'too-many-links';
+
+export type Outcome =
+  | { kind: 'rejected'; status: 400 | 401 | 405 | 413; reason: RejectReason; message: string; ids: LogIds }
+  | { kind: 'ignored'; eventFqn: string; ids: LogIds }
+  | { kind: 'queued'; jobs: number; rejected: RejectedLink[]; ids: LogIds }
+  /** `message` is for the logs only: the caller gets a generic error. */
+  | { kind: 'failed'; status: 500 | 503; reason: 'secret' | 'queue'; message: string; ids: LogIds };
+
+export type WebhookReceiver = (request: WebhookRequest) => Promise<Outcome>;
+
+const rejected = (status: 400 | 401 | 405 | 413, reason: RejectReason, message: string, ids: LogIds = {}): Outcome => ({
+  kind: 'rejected',
+  status,
+  reason,
+  message: shorten(message),
+  ids,
+});
+
+export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
+  const { config, sqs, secrets, now = Date.now } = deps;
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let signingKey: { hex: string; key: Buffer } | undefined;
+
+  async function currentSigningKey(): Promise<Buffer> {
+    const { webhookSecret } = await secrets.get();
+    if (signingKey?.hex !== webhookSecret) signingKey = { hex: webhookSecret, key: decodeSigningSecret(webhookSecret) };
+    return signingKey.key;
+  }
+
+  return async (request) => {
+    if (request.method?.toUpperCase() !== 'POST') return rejected(405, 'method', 'only POST is accepted');
+
+    const bytes = rawBody(request, config.maxBodyBytes);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+
+    let key: Buffer;
+    try {
+      key = await currentSigningKey();
+    } catch (error) {
+      const message = `webhook signing secret unavailable: ${(error as Error).message}`;
+      return { kind: 'failed', status: 500, reason: 'secret', message, ids: {} };
+    }
+    const verified = verifySignature({
+      header: header(request.headers, SIGNATURE_HEADER),
+      rawBody: bytes,
+      key,
+      nowMs: now(),
+      toleranceMs: config.signatureToleranceMs,
+    });
+    if (!verified.ok) return rejected(401, 'signature', `invalid signature: ${verified.reason}`);
+
+    let text: string;
+    try {
+      text = utf8.decode(bytes); // strips a leading UTF-8 BOM, which RFC 8259 lets parsers ignore
+    } catch {
+      return rejected(400, 'encoding', 'body is not valid UTF-8');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return rejected(400, 'json', 'body is not valid JSON');
+    }
+    const parsed = parseWebhookEnvelope(value);
+    if (!parsed.ok) return rejected(400, 'envelope', `not a Dixa webhook: ${parsed.reason}`);
+    const { envelope } = parsed;
+    const ids = idsOf(envelope);
+
+    const extraction = extractFromWebhook(envelope, config.files);
+    if (!extraction.ok) return rejected(400, 'data', `invalid ${envelope.event_fqn} data: ${extraction.reason}`, ids);
+    if (extraction.ignored) return { kind: 'ignored', eventFqn: envelope.event_fqn, ids };
+    const links = extraction.jobs.length + extraction.rejected.length;
+    if (links > MAX_LINKS_PER_EVENT) {
+      return rejected(
+        413,
+        'too-many-links',
+        `event carries ${links} file links, more than ${MAX_LINKS_PER_EVENT}`,
+        ids,
+      );
+    }
+
+    if (extraction.jobs.length > 0) {
+      try {
+        await sendJobs(sqs, config.queueUrl, extraction.jobs, { traceId: envelope.event_id });
+      } catch (error) {
+        const message = `jobs could not be queued: ${(error as Error).message}`;
+        return { kind: 'failed', status: 503, reason: 'queue', message, ids };
+      }
+    }
+    const linksRejected = extraction.rejected.map((r) => ({ ...r, reason: shorten(r.reason) }));
+    return { kind: 'queued', jobs: extraction.jobs.length, rejected: linksRejected, ids };
+  };
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The exact bytes Dixa signed. The size is checked before anything is decoded or copied. */
+function rawBody(request: WebhookRequest, maxBytes: number): Buffer | Outcome {
+  const body = request.body ?? '';
+  if (request.isBase64Encoded) {
+    const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+    if (Math.floor((body.length * 3) / 4) - padding > maxBytes) return tooLarge(maxBytes);
+    if (!BASE64.test(body)) return rejected(400, 'encoding', 'body is not valid base64');
+    return Buffer.from(body, 'base64');
+  }
+  if (Buffer.byteLength(body, 'utf8') > maxBytes) return tooLarge(maxBytes);
+  return Buffer.from(body, 'utf8');
+}
+
+const tooLarge = (maxBytes: number) => rejected(413, 'too-large', `body is larger than ${maxBytes} bytes`);
+
+function header(headers: WebhookRequest['headers'], name: string): string | undefined {
+  if (headers[name] !== undefined) return headers[name];
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/** Only ids that look like ids: a hostile body must not smuggle text into the logs through them. */
+function idsOf(envelope: WebhookEnvelope): LogIds {
+  const data = envelope.data as { conversation?: { csid?: unknown }; message_id?: unknown };
+  const csid = data.conversation?.csid;
+  const messageId = data.message_id;
+  return {
+    event_id: envelope.event_id,
+    ...((typeof csid === 'number' || typeof csid === 'string') && /^\d{1,20}$/.test(String(csid))
+      ? { csid: String(csid) }
+      : {}),
+    ...(typeof messageId === 'string' && /^[\w.:-]{1,128}$/.test(messageId) ? { message_id: messageId } : {}),
+  };
+}
+
+function shorten(text: string): string {
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH)}…` : text;
+}
