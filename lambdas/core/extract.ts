@@ -37,14 +37,24 @@ interface Candidate {
   kind: FileKind;
   name?: string;
   contentType?: string;
+  /** Set when the source item is already known to carry no usable link (e.g. an attachment without url). */
+  problem?: string;
 }
+
+// Bounds of the FileJob contract (job.ts): optional metadata that does not fit is left out, never allowed to make
+// an otherwise good job invalid.
+const MAX_ID_LENGTH = 256;
+const MAX_NAME_LENGTH = 1024;
+const MAX_CONTENT_TYPE_LENGTH = 256;
 
 function collect(candidates: Candidate[], context: JobContext, files: FilesOrigin): Extraction {
   const jobs: FileJob[] = [];
   const rejected: RejectedLink[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
-    const link = normalizeLink(candidate.value, files);
+    const link = candidate.problem
+      ? { ok: false as const, reason: candidate.problem }
+      : normalizeLink(candidate.value, files);
     if (!link.ok) {
       rejected.push({ field: candidate.field, link: preview(candidate.value), reason: link.reason });
       continue;
@@ -57,10 +67,10 @@ function collect(candidates: Candidate[], context: JobContext, files: FilesOrigi
         url: link.url,
         visibility: link.visibility,
         kind: candidate.kind,
-        orgId: context.orgId,
+        orgId: optionalId(context.orgId),
         conversationId: context.conversationId,
-        messageId: context.messageId,
-        eventId: context.eventId,
+        messageId: optionalId(context.messageId),
+        eventId: optionalId(context.eventId),
         name: candidate.name,
         contentType: candidate.contentType,
         createdAt: context.createdAt,
@@ -142,7 +152,14 @@ function attachmentCandidate(element: unknown, field: string, kind: FileKind): C
   const record = element as Record<string, unknown>;
   const name = firstString(record.prettyName, record.pretty_name, record.name, record.fileName, record.filename);
   const contentType = firstString(record.contentType, record.content_type, record.mimeType);
-  return { field: `${field}.url`, value: record.url, kind, name, contentType };
+  return {
+    field: `${field}.url`,
+    value: record.url,
+    kind,
+    name: name?.slice(0, MAX_NAME_LENGTH),
+    contentType: contentType && contentType.length <= MAX_CONTENT_TYPE_LENGTH ? contentType : undefined,
+    problem: record.url == null ? 'attachment has no url' : undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- message API
@@ -160,6 +177,10 @@ export function extractFromMessageApi(
   files: FilesOrigin,
 ): Extraction {
   const all: Extraction = { jobs: [], rejected: [] };
+  if (!isCsid(conversationId)) {
+    const reason = 'conversation id is not a numeric csid';
+    return { jobs: [], rejected: [{ field: 'conversationId', link: preview(conversationId), reason }] };
+  }
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object') {
       all.rejected.push({ field: `data[${i}]`, link: preview(row), reason: 'message is not an object' });
@@ -189,7 +210,7 @@ export function extractFromMessageApi(
       {
         conversationId: String(conversationId),
         source: 'messages-api',
-        messageId: typeof message.id === 'string' ? message.id : undefined,
+        messageId: idString(message.id),
         createdAt: typeof message.createdAt === 'string' ? parseDixaTimestamp(message.createdAt) : undefined,
       },
       files,
@@ -212,10 +233,7 @@ export function parseDixaTimestamp(value: string): string | undefined {
 export function extractFromExport(row: unknown, files: FilesOrigin, field = 'row'): Extraction {
   if (!isRecord(row)) return { jobs: [], rejected: [{ field, link: preview(row), reason: 'row is not an object' }] };
   const csid = row.csid;
-  if (
-    !(typeof csid === 'number' && Number.isSafeInteger(csid) && csid >= 0) &&
-    !(typeof csid === 'string' && /^\d{1,20}$/.test(csid))
-  ) {
+  if (!isCsid(csid)) {
     return { jobs: [], rejected: [{ field: `${field}.csid`, link: preview(csid), reason: 'row has no valid csid' }] };
   }
   const candidates: Candidate[] = arrayOf(row.attached_files).map((value, j) => ({
@@ -234,7 +252,7 @@ export function extractFromExport(row: unknown, files: FilesOrigin, field = 'row
     {
       conversationId: String(csid),
       source: 'export',
-      messageId: typeof row.id === 'string' ? row.id : undefined,
+      messageId: idString(row.id),
       createdAt: createdAt && !Number.isNaN(createdAt.getTime()) ? createdAt.toISOString() : undefined,
     },
     files,
@@ -253,10 +271,24 @@ function describeIssue(issue: v.BaseIssue<unknown> | undefined, base?: string): 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** A Dixa conversation id: a non-negative integer, as a number or a numeric string (the job carries the string). */
+const isCsid = (value: unknown): value is number | string =>
+  (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
+  (typeof value === 'string' && /^\d{1,20}$/.test(value));
+
+/** An id as the job contract carries it: a 1–256 character string (integers are accepted and stringified). */
+function idString(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return typeof value === 'string' ? optionalId(value) : undefined;
+}
+
+const optionalId = (value: string | undefined): string | undefined =>
+  value !== undefined && value.length >= 1 && value.length <= MAX_ID_LENGTH ? value : undefined;
+
 const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
 
 function firstString(...values: unknown[]): string | undefined {
-  for (const value of values) if (typeof value === 'string' && value.trim() !== '') return value.slice(0, 1024);
+  for (const value of values) if (typeof value === 'string' && value.trim() !== '') return value;
   return undefined;
 }
 
