@@ -51,15 +51,19 @@ function lastSegment(linkPath: string): string {
   }
 }
 
+/** Windows refuses these as file names, with or without an extension (the compliance CLI writes names to disk). */
+const WINDOWS_DEVICE_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
+
 /**
  * A name that is safe as one path segment on any file system and in an S3 key: no separators, no traversal,
- * no control or invisible formatting characters, at most MAX_NAME_BYTES of UTF-8 (extension kept), letters
- * of any script kept.
+ * no control or invisible formatting characters, at most MAX_NAME_BYTES of UTF-8 (extension kept), letters,
+ * marks and digits of any script kept. Symbols become `_`: emoji among them, and slash look-alikes (∕ ⧸ ／).
  */
 export function sanitizeName(name: string, fallback = 'file'): string {
   let safe = name
     .normalize('NFC')
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
+    // Invisible: controls, format characters (bidi overrides, zero-width), separators, variation selectors.
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Variation_Selector}]/gu, '')
     .replace(/[^\p{L}\p{M}\p{N} ._()+,=@-]/gu, '_')
     .replace(/\s+/g, ' ')
     .replace(/_+/g, '_')
@@ -67,7 +71,8 @@ export function sanitizeName(name: string, fallback = 'file'): string {
     .trim()
     .replace(/^[. ]+/, '') // no hidden files, no "..", no leading spaces
     .replace(/[. ]+$/, ''); // Windows strips trailing dots and spaces
-  if (safe === '') safe = fallback;
+  if (safe === '') return fallback === 'file' ? fallback : sanitizeName(fallback);
+  if (WINDOWS_DEVICE_NAME.test(safe)) safe = `_${safe}`;
   return truncateUtf8(safe, MAX_NAME_BYTES);
 }
 
