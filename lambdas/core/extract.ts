@@ -293,7 +293,13 @@ function firstString(...values: unknown[]): string | undefined {
 }
 
 function preview(value: unknown): string {
-  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  let s: string;
+  try {
+    s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    // Nested too deeply for JSON.stringify's recursion (a 1 MiB body can nest ~500k levels): describe, do not crash.
+    s = Array.isArray(value) ? '[deeply nested array]' : '[deeply nested object]';
+  }
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
