@@ -70,7 +70,12 @@ export interface RunOptions {
   onUnit?: (result: UnitResult, summary: BackfillSummary) => void;
 }
 
-export function exportUnits(windows: Window[], dixa: DixaClient, files: FilesOrigin, now: number): WorkUnit[] {
+export function exportUnits(
+  windows: Window[],
+  dixa: Pick<DixaClient, 'exportMessages'>,
+  files: FilesOrigin,
+  now: number,
+): WorkUnit[] {
   return windows.map((window) => ({
     id: window.id,
     label: `window ${window.id}`,
@@ -90,7 +95,11 @@ export function exportUnits(windows: Window[], dixa: DixaClient, files: FilesOri
   }));
 }
 
-export function conversationUnits(csids: string[], dixa: DixaClient, files: FilesOrigin): WorkUnit[] {
+export function conversationUnits(
+  csids: string[],
+  dixa: Pick<DixaClient, 'conversationMessages'>,
+  files: FilesOrigin,
+): WorkUnit[] {
   return csids.map((csid) => ({
     id: csid,
     label: `conversation ${csid}`,

@@ -1,0 +1,491 @@
+/**
+ * A fake of Dixa's read APIs on loopback (node:http, port 0), for the backfill's tests and local runs:
+ * - `GET /v1/message_export?created_after=&created_before=` (Message Export API): `Authorization: Bearer <token>`
+ *   (or the Basic `bearer:<token>` form), a bare JSON array, 400 beyond 31 days, its own limit of 10 requests in
+ *   any sliding minute (429 + Retry-After);
+ * - `GET /v1/conversations/{csid}/messages` (message API): `Authorization: <token>`, `{ data: [...] }`, 10 per second.
+ * Rows are generated deterministically from a seed (so a year needs no fixture files) in the shapes of
+ * /work/shared/dixa-api.md, and the fake knows its own ground truth: which valid file links it handed out and how
+ * many invalid ones. Time comes from an injectable clock so rate-limit tests run on fake time. Faults (any status,
+ * Retry-After, connection reset before or in the middle of the body) can be queued per API.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const DAY_MS = 86_400_000;
+const MAX_SPAN_MS = 31 * DAY_MS;
+
+export type FakeApi = 'export' | 'messages';
+export type FakeKind = 'attachment' | 'recording' | 'voicemail' | 'inline-image' | 'original-email';
+
+/** A file link the fake handed out that the pipeline must archive (url as normalized against the files host). */
+export interface ExpectedFile {
+  conversationId: string;
+  url: string;
+  kind: FakeKind;
+}
+
+export interface FakeClock {
+  now(): number;
+  /** Advances fake time by `ms` and yields once, so tests never wait for real. */
+  sleep(ms: number): Promise<void>;
+  advance(ms: number): void;
+}
+
+export function createFakeClock(start = Date.UTC(2025, 0, 15, 12)): FakeClock {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+    async sleep(ms) {
+      now += Math.max(0, ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+export type Fault = { status: number; retryAfter?: string; body?: string } | { reset: 'before-headers' | 'mid-body' };
+
+export interface RecordedRequest {
+  api: FakeApi | 'unknown';
+  path: string;
+  query: Record<string, string>;
+  at: number;
+  status: number | 'reset';
+  retryAfter?: string;
+}
+
+export interface FakeDixaOptions {
+  token: string;
+  seed?: number;
+  clock?: { now(): number };
+  /** Absolute links in rows use this origin; relative ones resolve against it. */
+  filesBaseUrl?: string;
+  /** Export rows per UTC day. */
+  messagesPerDay?: number;
+  /** How the fake reads created_after / created_before: both inclusive (default) or both exclusive. */
+  boundaries?: 'inclusive' | 'exclusive';
+  exportLimit?: { requests: number; windowMs: number };
+  messagesLimit?: { requests: number; windowMs: number };
+  retryAfter?: 'seconds' | 'http-date' | 'none';
+  /** Conversations the message API answers 404 for. */
+  missingConversations?: string[];
+  /** Adds a few links that must be rejected (another host, traversal, another scheme). Default true. */
+  badLinks?: boolean;
+}
+
+export interface Generated<Row> {
+  rows: Row[];
+  files: ExpectedFile[];
+  /** How many invalid links the rows carry. */
+  badLinks: number;
+}
+
+export interface FakeDixaApi {
+  /** Serves both APIs: use it as DIXA_EXPORTS_BASE_URL and DIXA_API_BASE_URL. */
+  url: string;
+  requests: RecordedRequest[];
+  /** The next requests to `api` get these faults, one each, in order (after auth and the rate limit). */
+  queueFaults(api: FakeApi, ...faults: Fault[]): void;
+  /** Every request to `api` whose URL matches gets `fault`. */
+  alwaysFail(api: FakeApi, match: (url: URL) => boolean, fault: Fault): void;
+  /** Forgets every queued and standing fault (Dixa recovered). */
+  clearFaults(): void;
+  /** Ground truth: export rows with start ≤ created_at < end, and their files. */
+  exportData(startMs: number, endMs: number): Generated<ExportRow>;
+  conversationData(csid: string): Generated<MessageRow>;
+  /** The most requests to `api` (any outcome) that fell in one sliding window of `windowMs`. */
+  maxRequestsInWindow(api: FakeApi, windowMs: number): number;
+  close(): Promise<void>;
+}
+
+export interface ExportRow {
+  id: string;
+  csid: number;
+  created_at: number;
+  initial_channel: string;
+  author_name: string | null;
+  author_email: string | null;
+  direction: string;
+  text: string | null;
+  from: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  duration: number | null;
+  is_automated_message: boolean;
+  attached_files: string[] | null;
+  recording_url: string | null;
+  voicemail_url: string | null;
+}
+
+export interface MessageRow {
+  id: string;
+  authorId: string;
+  externalId: string | null;
+  createdAt: string;
+  attributes: Record<string, unknown>;
+}
+
+export async function startFakeDixaApi(options: FakeDixaOptions): Promise<FakeDixaApi> {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const seed = options.seed ?? 1;
+  const files = new URL(options.filesBaseUrl ?? 'https://files.dixa.io').origin;
+  const generator = new RowGenerator(seed, files, options.messagesPerDay ?? 4, options.badLinks ?? true);
+  const limits = {
+    export: options.exportLimit ?? { requests: 10, windowMs: 60_000 },
+    messages: options.messagesLimit ?? { requests: 10, windowMs: 1_000 },
+  };
+  const served: Record<FakeApi, number[]> = { export: [], messages: [] };
+  const faults: Record<FakeApi, Fault[]> = { export: [], messages: [] };
+  const standing: { api: FakeApi; match: (url: URL) => boolean; fault: Fault }[] = [];
+  const requests: RecordedRequest[] = [];
+  const missing = new Set(options.missingConversations ?? []);
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const at = clock.now();
+    const conversation = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
+    const api: FakeApi | 'unknown' =
+      url.pathname === '/v1/message_export' ? 'export' : conversation ? 'messages' : 'unknown';
+    const record: RecordedRequest = {
+      api,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      at,
+      status: 0,
+    };
+    requests.push(record);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
+      res.end(text);
+    };
+
+    if (req.method !== 'GET') return send(405, { message: 'Method Not Allowed' });
+    if (api === 'unknown') return send(404, { message: 'Not Found' });
+    if (!authorized(api, req.headers.authorization, options.token)) return send(401, { message: 'Unauthorized' });
+
+    const limit = limits[api];
+    const recent = served[api].filter((t) => t > at - limit.windowMs);
+    served[api] = recent;
+    if (recent.length >= limit.requests) {
+      const waitMs = recent[0]! + limit.windowMs - at;
+      const headers: Record<string, string> = {};
+      if (options.retryAfter === 'http-date') {
+        headers['retry-after'] = new Date(Math.ceil((at + waitMs) / 1000) * 1000).toUTCString();
+      } else if (options.retryAfter !== 'none') {
+        headers['retry-after'] = String(Math.max(1, Math.ceil(waitMs / 1000)));
+      }
+      record.retryAfter = headers['retry-after'];
+      return send(429, { message: 'Too Many Requests' }, headers);
+    }
+    served[api].push(at);
+
+    const fault = faults[api].shift() ?? standing.find((s) => s.api === api && s.match(url))?.fault;
+    if (fault && 'reset' in fault) {
+      record.status = 'reset';
+      if (fault.reset === 'before-headers') return req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000' });
+      res.write('[{"id":"partial","csid":1,');
+      setImmediate(() => req.socket.destroy());
+      return;
+    }
+    if (fault) {
+      record.status = fault.status;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (fault.retryAfter) headers['retry-after'] = record.retryAfter = fault.retryAfter;
+      res.writeHead(fault.status, headers);
+      return res.end(fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }));
+    }
+
+    if (api === 'messages') {
+      const csid = decodeURIComponent(conversation![1]!);
+      if (!/^\d+$/.test(csid) || missing.has(csid)) return send(404, { message: `Conversation ${csid} not found` });
+      return send(200, { data: generator.conversation(csid).rows });
+    }
+
+    const after = parseBound(url.searchParams.get('created_after'));
+    const before = parseBound(url.searchParams.get('created_before'));
+    if (after === undefined || before === undefined) {
+      return send(400, { message: 'created_after and created_before are required (YYYY-MM-DD or unix ms)' });
+    }
+    if (before < after) return send(400, { message: 'created_before must not be before created_after' });
+    if (before - after > MAX_SPAN_MS) {
+      return send(400, { message: 'The period between created_after and created_before must not exceed 31 days' });
+    }
+    const exclusive = options.boundaries === 'exclusive';
+    const rows = generator
+      .exportRange(after, before + 1)
+      .rows.filter((row) => (exclusive ? row.created_at > after && row.created_at < before : true));
+    return send(200, rows);
+  };
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    queueFaults: (api, ...list) => {
+      faults[api].push(...list);
+    },
+    alwaysFail: (api, match, fault) => {
+      standing.push({ api, match, fault });
+    },
+    clearFaults: () => {
+      faults.export.length = 0;
+      faults.messages.length = 0;
+      standing.length = 0;
+    },
+    exportData: (startMs, endMs) => generator.exportRange(startMs, endMs),
+    conversationData: (csid) => generator.conversation(csid),
+    maxRequestsInWindow(api, windowMs) {
+      const times = requests.filter((r) => r.api === api).map((r) => r.at);
+      let max = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[j]! <= times[i]! - windowMs) j++;
+        max = Math.max(max, i - j + 1);
+      }
+      return max;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function authorized(api: FakeApi, header: string | undefined, token: string): boolean {
+  if (api === 'messages') return header === token;
+  return header === `Bearer ${token}` || header === `Basic ${Buffer.from(`bearer:${token}`).toString('base64')}`;
+}
+
+function parseBound(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d{1,16}$/.test(value)) return Number(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------------- data generation
+
+/** mulberry32: a tiny deterministic PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hash(...parts: (string | number)[]): number {
+  let h = 2166136261;
+  for (const char of parts.join('|')) h = Math.imul(h ^ char.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+class RowGenerator {
+  private readonly org: string;
+
+  constructor(
+    private readonly seed: number,
+    private readonly files: string,
+    private readonly perDay: number,
+    private readonly withBadLinks: boolean,
+  ) {
+    this.org = `org${hash(seed, 'org').toString(16)}`;
+  }
+
+  exportRange(startMs: number, endMs: number): Generated<ExportRow> {
+    const out: Generated<ExportRow> = { rows: [], files: [], badLinks: 0 };
+    for (let day = Math.floor(startMs / DAY_MS); day * DAY_MS < endMs; day++) {
+      const one = this.exportDay(day);
+      one.rows.forEach((row, i) => {
+        if (row.created_at < startMs || row.created_at >= endMs) return;
+        out.rows.push(row);
+        out.files.push(...one.filesPerRow[i]!);
+        out.badLinks += one.badPerRow[i]!;
+      });
+    }
+    return out;
+  }
+
+  conversation(csid: string): Generated<MessageRow> {
+    const random = prng(hash(this.seed, 'conversation', csid));
+    const out: Generated<MessageRow> = { rows: [], files: [], badLinks: 0 };
+    const link = this.linker(random, csid, out.files);
+    let at = Date.UTC(2021, 11, 1, 9) + Math.floor(random() * 300 * DAY_MS);
+    const message = (attributes: Record<string, unknown>): MessageRow => {
+      at += 1000 + Math.floor(random() * 3_600_000);
+      return {
+        id: uuid(random),
+        authorId: uuid(random),
+        externalId: random() < 0.5 ? null : `ext-${Math.floor(random() * 1e6)}`,
+        createdAt: `${new Date(at).toISOString()}[GMT]`,
+        attributes,
+      };
+    };
+    out.rows.push(
+      message({
+        _type: 'EmailAttributes',
+        emailContent: { content: { value: 'Please see the attached invoice.', _type: 'Text' } },
+        from: { email: 'customer@example.com', name: 'A Customer' },
+        to: [{ email: 'support@example.com', name: null }],
+        cc: [],
+        bcc: [],
+        isAutoReply: false,
+        attachments: [
+          { prettyName: 'Invoice March.pdf', url: link('attachment', 'private', 'Invoice March.pdf', 'relative') },
+        ],
+        inlineImages: [{ prettyName: 'logo.png', url: link('inline-image', 'private', 'logo.png', 'absolute') }],
+        originalContentUrl: link('original-email', 'private', 'email_original_data', 'relative'),
+      }),
+    );
+    const chats = 1 + Math.floor(random() * 3);
+    for (let i = 0; i < chats; i++) {
+      const attachments =
+        random() < 0.6
+          ? [{ prettyName: 'screenshot.png', url: link('attachment', 'public', 'screenshot.png', 'relative') }]
+          : [];
+      out.rows.push(message({ _type: 'ChatAttributes', content: { value: `chat ${i}`, _type: 'Text' }, attachments }));
+    }
+    if (random() < 0.8 || csid.endsWith('0')) {
+      out.rows.push(
+        message({
+          _type: 'CallRecordingAttributes',
+          recording: link('recording', 'private', 'recording.mp3', 'absolute'),
+          duration: 30 + Math.floor(random() * 900),
+        }),
+      );
+    }
+    out.rows.push(message({ _type: 'ChatAttributes', content: { value: 'Thanks, solved!', _type: 'Text' } }));
+    if (this.withBadLinks && random() < 0.5) {
+      out.badLinks++;
+      out.rows.push(
+        message({
+          _type: 'EmailAttributes',
+          attachments: [{ prettyName: 'x.pdf', url: 'https://evil.example.com/private/x.pdf' }],
+          originalContentUrl: null,
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** One UTC day's rows, from a PRNG seeded by the day. */
+  private exportDay(day: number) {
+    const random = prng(hash(this.seed, 'day', day));
+    const start = day * DAY_MS;
+    const rows: ExportRow[] = [];
+    const filesPerRow: ExpectedFile[][] = [];
+    const badPerRow: number[] = [];
+    for (let i = 0; i < this.perDay; i++) {
+      // The first and second rows of every day sit on its edges, where window gaps and overlaps would show.
+      const createdAt = i === 0 ? start : i === 1 ? start + DAY_MS - 1 : start + Math.floor(random() * DAY_MS);
+      const csid = 100_000 + Math.floor(random() * 500);
+      const expected: ExpectedFile[] = [];
+      const link = this.linker(random, String(csid), expected);
+      const channel = pick(random, [
+        'pstnphone',
+        'pstnphone',
+        'email',
+        'email',
+        'email',
+        'widget_chat',
+        'widget_chat',
+        'sms',
+      ]);
+      const voice = channel === 'pstnphone';
+      const row: ExportRow = {
+        id: uuid(random),
+        csid,
+        created_at: createdAt,
+        initial_channel: channel,
+        author_name: voice ? null : pick(random, ['Ada Agent', 'Carl Customer', 'Bo Bot']),
+        author_email: voice ? null : pick(random, ['ada@example.com', 'carl@example.org']),
+        direction: pick(random, ['inbound', 'outbound']),
+        text: voice ? null : 'Hello, about my order…',
+        from: voice ? '+4512345678' : 'carl@example.org',
+        to: voice ? ['+4587654321'] : ['support@example.com'],
+        cc: [],
+        bcc: [],
+        duration: voice ? 20 + Math.floor(random() * 1200) : null,
+        is_automated_message: false,
+        attached_files: voice ? null : [],
+        recording_url: null,
+        voicemail_url: null,
+      };
+      if (voice) {
+        if (random() < 0.7) row.recording_url = link('recording', 'private', 'call.mp3', 'absolute');
+        else if (random() < 0.6) row.voicemail_url = link('voicemail', 'private', 'voicemail.wav', 'relative');
+      } else if (channel === 'email') {
+        const count = Math.floor(random() * 3);
+        for (let j = 0; j < count; j++) {
+          const name = pick(random, ['invoice.pdf', 'Scan 2024.pdf', 'photo.jpg']);
+          row.attached_files!.push(link('attachment', 'private', name, random() < 0.5 ? 'relative' : 'absolute'));
+        }
+      } else if (channel === 'widget_chat' && random() < 0.6) {
+        row.attached_files!.push(link('attachment', 'public', 'image.png', random() < 0.5 ? 'relative' : 'absolute'));
+      }
+      let bad = 0;
+      if (this.withBadLinks && !voice && random() < 0.08) {
+        bad++;
+        row.attached_files!.push(
+          pick(random, [
+            'https://evil.example.com/private/stolen.pdf',
+            `/private/${this.org}/../../etc/passwd`,
+            `ftp://${new URL(this.files).host}/private/${this.org}/x.pdf`,
+          ]),
+        );
+      }
+      rows.push(row);
+      filesPerRow.push(expected);
+      badPerRow.push(bad);
+    }
+    return { rows, filesPerRow, badPerRow };
+  }
+
+  /** Makes a fresh file link in one of Dixa's forms and records it as expected. */
+  private linker(random: () => number, conversationId: string, expected: ExpectedFile[]) {
+    return (kind: FakeKind, visibility: 'private' | 'public', name: string, form: 'absolute' | 'relative') => {
+      const folder = {
+        attachment: 'attachments',
+        recording: 'call_recordings',
+        voicemail: 'voicemails',
+        'inline-image': 'inline_images',
+        'original-email': 'email_original_data',
+      }[kind];
+      const path =
+        kind === 'original-email'
+          ? `/${visibility}/${this.org}/${folder}/${uuid(random)}`
+          : `/${visibility}/${this.org}/${folder}/${uuid(random)}/${name}`;
+      expected.push({ conversationId, url: new URL(path, this.files).href, kind });
+      return form === 'absolute' ? `${this.files}${path}` : path;
+    };
+  }
+}
+
+function pick<T>(random: () => number, values: readonly T[]): T {
+  return values[Math.floor(random() * values.length)]!;
+}
+
+function uuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
