@@ -92,9 +92,10 @@ export function normalizeLink(raw: unknown, files: FilesOrigin): LinkResult {
   const pathProblem = checkPath(path);
   if (pathProblem) return reject(pathProblem);
 
-  // Re-serialize through WHATWG URL so spaces and non-ASCII are percent-encoded, then make sure nothing about the
-  // result moved (it cannot, after the checks above, but this is the last line of defence).
-  const url = new URL(path + query, files.origin);
+  // Re-serialize through WHATWG URL so non-ASCII is percent-encoded, then make sure nothing about the result moved
+  // (it cannot, after the checks above, but this is the last line of defence). Spaces are encoded first: WHATWG
+  // strips trailing ones, which would silently name another file (`/private/o/ ` is not the folder `/private/o/`).
+  const url = new URL((path + query).replaceAll(' ', '%20'), files.origin);
   if (url.origin !== files.origin || url.pathname.split('/').includes('..'))
     return reject('link escapes the files host');
   const normalizedPath = canonicalEncoding(url.pathname, PATH_LITERAL) + canonicalEncoding(url.search, QUERY_LITERAL);

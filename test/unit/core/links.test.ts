@@ -143,6 +143,13 @@ describe('normalizeLink: percent-encoding is canonical, so one file has one spel
     }
   });
 
+  it('encodes a trailing space like any other (WHATWG URL would strip it and name another file or a folder)', () => {
+    expect(accepted('/private/o/x.pdf ').path).toBe('/private/o/x.pdf%20');
+    expect(accepted('/private/o/ ').path).toBe('/private/o/%20');
+    expect(accepted('/private/o/x?q=1 ').path).toBe('/private/o/x?q=1%20');
+    expect(accepted('/private/ ').path).toBe('/private/%20');
+  });
+
   it('keeps reserved characters as they were sent: %2B and + are different paths', () => {
     expect(accepted('/private/o/a%2Bb').path).toBe('/private/o/a%2Bb');
     expect(accepted('/private/o/a+b').path).toBe('/private/o/a+b');
