@@ -1,0 +1,142 @@
+/**
+ * The whole road for the past: `dixa-archiver backfill` reads the fake Dixa export and message APIs, puts the jobs
+ * on a fauxqs queue, and the real archiver handler (delivered those messages the way the SQS event source would)
+ * fetches every file from the fake files.dixa.io and archives it in s3rver — call recordings and voicemails included.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackfillCommand } from '../../cli/commands/backfill.ts';
+import { createFakeClock, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import { contentSha256 } from '../fakes/files-server.ts';
+import { fileJob, type Harness, startHarness } from './archiver-harness.ts';
+
+const TOKEN = 'e2e-token';
+const SIZES: Record<ExpectedFile['kind'], number> = {
+  recording: 200_000,
+  voicemail: 40_000,
+  attachment: 12_000,
+  'inline-image': 3_000,
+  'original-email': 8_000,
+};
+
+let harness: Harness;
+let dixa: FakeDixaApi;
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'backfill-e2e-'));
+  harness = await startHarness({ token: TOKEN });
+  dixa = await startFakeDixaApi({ token: TOKEN, clock: createFakeClock(), filesBaseUrl: harness.files.baseUrl });
+});
+afterEach(async () => {
+  await dixa.close();
+  await harness.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const sink = () =>
+  Object.assign(
+    new Writable({
+      write(_chunk, _encoding, done) {
+        done();
+      },
+    }),
+    { isTTY: false },
+  );
+
+async function backfill(args: string[]): Promise<number> {
+  const command = createBackfillCommand({
+    env: {
+      DIXA_API_TOKEN: TOKEN,
+      DIXA_EXPORTS_BASE_URL: dixa.url,
+      DIXA_API_BASE_URL: dixa.url,
+      DIXA_FILES_BASE_URL: harness.files.baseUrl,
+    },
+    stdout: sink(),
+    stderr: sink(),
+    clock: createFakeClock(),
+    random: () => 0.5,
+    // The harness's queue: the same fauxqs queue the archiver reports visibility changes to.
+    queueTarget: () => ({ sqs: harness.sqs, queueUrl: harness.config.jobQueueUrl, local: true }),
+  });
+  return command.run([...args, '--queue-url', harness.config.jobQueueUrl, '--state', join(dir, 'state.json')]);
+}
+
+/** What the Lambda event source does: receive, invoke the handler, delete what it did not report as failed. */
+async function drainQueueThroughArchiver(): Promise<number> {
+  let delivered = 0;
+  for (;;) {
+    const { Messages = [] } = await harness.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: harness.config.jobQueueUrl,
+        MaxNumberOfMessages: 10,
+        AttributeNames: ['All'],
+        VisibilityTimeout: 120,
+      }),
+    );
+    if (Messages.length === 0) return delivered;
+    const response = await harness.deliver(
+      ...Messages.map((m) => ({
+        job: m.Body!,
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+      })),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    await harness.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: harness.config.jobQueueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+    delivered += Messages.length;
+  }
+}
+
+function serve(files: ExpectedFile[]) {
+  for (const file of files) {
+    const contentType = file.kind === 'recording' ? 'audio/mpeg' : file.kind === 'voicemail' ? 'audio/wav' : undefined;
+    harness.files.addFile(new URL(file.url).pathname, { size: SIZES[file.kind], contentType });
+  }
+}
+
+async function expectArchived(file: ExpectedFile, source: 'export' | 'messages-api') {
+  const job = fileJob(file.url, { conversationId: file.conversationId, kind: file.kind });
+  const stored = await harness.stored(harness.keyOf(job));
+  expect(stored, file.url).toBeDefined();
+  const path = new URL(file.url).pathname;
+  expect(createHash('sha256').update(stored!).digest('hex')).toBe(await contentSha256(path, SIZES[file.kind]));
+  const record = await harness.record(job);
+  expect(record).toMatchObject({ conversationId: file.conversationId, kind: file.kind, source, sourceUrl: file.url });
+}
+
+describe('backfill → queue → archiver → S3', () => {
+  it('archives every file of two exported weeks, recordings and voicemails included, once each', async () => {
+    const expected = dixa.exportData(Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 15));
+    serve(expected.files);
+    expect(await backfill(['--from', '2024-03-01', '--to', '2024-03-14', '--window-days', '7'])).toBe(0);
+    expect(await drainQueueThroughArchiver()).toBe(expected.files.length);
+
+    const kinds = new Set(expected.files.map((f) => f.kind));
+    expect(kinds).toEqual(new Set(['attachment', 'recording', 'voicemail']));
+    for (const file of expected.files) await expectArchived(file, 'export');
+    for (const file of expected.files) expect(harness.files.requestCount(new URL(file.url).pathname)).toBe(1);
+    harness.files.assertNoLeaks();
+  });
+
+  it('archives a conversation’s recording, attachments, inline image and original e-mail from the message API', async () => {
+    const expected = dixa.conversationData('5550');
+    serve(expected.files);
+    expect(await backfill(['--conversation', '5550'])).toBe(0);
+    expect(await drainQueueThroughArchiver()).toBe(expected.files.length);
+    expect(expected.files.some((f) => f.kind === 'recording')).toBe(true);
+    for (const file of expected.files) await expectArchived(file, 'messages-api');
+    harness.files.assertNoLeaks();
+  });
+});
