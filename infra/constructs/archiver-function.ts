@@ -1,0 +1,105 @@
+/**
+ * The archiver Lambda (lambdas/archiver/handler.ts): consumes file jobs, streams each file from Dixa into the
+ * archive bucket, moves permanent failures to the dead-letter queue. It may only read the Dixa secret, consume
+ * the job queue, send to the DLQ, and read/write objects under the archive prefix.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { StackConfig } from '../config.ts';
+import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
+import type { ArchiveBucket } from './archive-bucket.ts';
+import type { DixaSecret } from './dixa-secret.ts';
+import type { JobQueue } from './job-queue.ts';
+import { NodeFunction } from './node-function.ts';
+
+export type ArchiverSettings = Pick<
+  StackConfig,
+  | 'archivePrefix'
+  | 'archiverMemoryMiB'
+  | 'archiverTimeoutSeconds'
+  | 'archiverMaxConcurrency'
+  | 'archiverBatchSize'
+  | 'maxReceiveCount'
+  | 'partSizeMiB'
+  | 'uploadQueueSize'
+  | 'fetchConnectTimeoutMs'
+  | 'fetchIdleTimeoutMs'
+  | 'dixaFilesBaseUrl'
+>;
+
+export interface ArchiverFunctionProps {
+  settings: ArchiverSettings;
+  secret: DixaSecret;
+  jobs: JobQueue;
+  archive: ArchiveBucket;
+  logRetention: RetentionDays;
+}
+
+export class ArchiverFunction extends Construct {
+  readonly function: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ArchiverFunctionProps) {
+    super(scope, id);
+    const { settings, jobs, archive } = props;
+    const { function: fn } = new NodeFunction(this, 'Lambda', {
+      entry: 'lambdas/archiver/handler.ts',
+      description: 'Streams Dixa files into the archive bucket',
+      memoryMiB: settings.archiverMemoryMiB,
+      timeout: Duration.seconds(settings.archiverTimeoutSeconds),
+      logRetention: props.logRetention,
+      environment: {
+        DIXA_SECRET_ARN: props.secret.secret.secretArn,
+        DIXA_FILES_BASE_URL: settings.dixaFilesBaseUrl,
+        JOB_QUEUE_URL: jobs.queue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: jobs.deadLetterQueue.queueUrl,
+        MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
+        ARCHIVE_BUCKET: archive.bucket.bucketName,
+        ARCHIVE_PREFIX: settings.archivePrefix,
+        PART_SIZE_MIB: String(settings.partSizeMiB),
+        UPLOAD_QUEUE_SIZE: String(settings.uploadQueueSize),
+        FETCH_CONNECT_TIMEOUT_MS: String(settings.fetchConnectTimeoutMs),
+        FETCH_IDLE_TIMEOUT_MS: String(settings.fetchIdleTimeoutMs),
+      },
+    });
+
+    props.secret.grantRead(fn);
+    // Consume (receive, delete, change visibility: the 429 back-off) comes with the event source.
+    fn.addEventSource(
+      new SqsEventSource(jobs.queue, {
+        batchSize: settings.archiverBatchSize,
+        maxConcurrency: settings.archiverMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    jobs.deadLetterQueue.grantSendMessages(fn);
+
+    const objects = archive.bucket.arnForObjects(archive.objectsPattern);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        // GetObject also authorizes HeadObject (the "already archived?" check) and reading the record back.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [objects],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        // Without ListBucket, S3 answers HeadObject of a missing key with 403 instead of 404, and the archiver could
+        // not tell "not archived yet" from "denied". It reveals key names only, never object contents.
+        actions: ['s3:ListBucket'],
+        resources: [archive.bucket.bucketArn],
+      }),
+    );
+    // SSE-KMS: multipart uploads need GenerateDataKey (new data keys) and Decrypt (completing, reading back).
+    archive.key?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    acknowledgeWildcardResource(
+      fn.role ?? fn,
+      `${nagRef(archive.bucket)}/${archive.objectsPattern}`,
+      'Object keys are derived from each job at run time; the grant is confined to the archive prefix.',
+    );
+    this.function = fn;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Alarms (to one SNS topic, optionally e-mailed) and a dashboard: is anything failing, is anything stuck,
+ * and how much is being archived.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/commons/powertools.ts';
+
+const PERIOD = Duration.minutes(5);
+
+export interface MonitoringProps {
+  dashboardName: string;
+  ingest: IFunction;
+  archiver: IFunction;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  api: IHttpApi;
+  alarmEmail: string | undefined;
+  oldestJobAlarmMinutes: number;
+}
+
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Dixa archiver alarms', enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const dlqVisible = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+    const oldestJob = props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' });
+    this.alarm('DeadLetterQueueNotEmpty', dlqVisible, 0, 'A file job failed for good and is in the dead-letter queue');
+    this.alarm(
+      'OldestJobTooOld',
+      oldestJob,
+      props.oldestJobAlarmMinutes * 60,
+      `A file job has waited more than ${props.oldestJobAlarmMinutes} minutes in the queue`,
+    );
+    for (const [name, fn] of [
+      ['Ingest', props.ingest],
+      ['Archiver', props.archiver],
+    ] as const) {
+      this.alarm(`${name}Errors`, fn.metricErrors({ period: PERIOD }), 0, `The ${name.toLowerCase()} Lambda failed`);
+      this.alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period: PERIOD }),
+        0,
+        `The ${name.toLowerCase()} Lambda was throttled`,
+      );
+    }
+    this.alarm(
+      'WebhookApi5xx',
+      props.api.metricServerError({ period: PERIOD }),
+      0,
+      'The webhook API answered 5xx (Dixa will retry)',
+    );
+
+    const archived = (metricName: string, label: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: PERIOD,
+        label,
+      });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      widgets: [
+        [
+          graph('Files archived', [archived('FilesArchived', 'files')]),
+          graph('Bytes archived', [archived('BytesArchived', 'bytes')]),
+        ],
+        [
+          graph('Failures', [
+            props.archiver.metricErrors({ period: PERIOD, label: 'archiver errors' }),
+            props.ingest.metricErrors({ period: PERIOD, label: 'ingest errors' }),
+            props.api.metricServerError({ period: PERIOD, label: 'webhook 5xx' }),
+            dlqVisible.with({ label: 'dead-letter queue', period: PERIOD }),
+          ]),
+          graph('Queue depth', [
+            props.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' }),
+            props.queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, label: 'in flight' }),
+            dlqVisible.with({ label: 'dead-letter queue', period: PERIOD }),
+          ]),
+        ],
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+
+  private alarm(id: string, metric: IMetric, threshold: number, description: string): void {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}
+
+function graph(title: string, metrics: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width: 12 });
+}
