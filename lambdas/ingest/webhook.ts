@@ -12,7 +12,7 @@ import { extractFromWebhook, parseWebhookEnvelope, type RejectedLink, type Webho
 import { decodeSigningSecret, verifySignature } from '../core/signature.ts';
 import type { IngestConfig } from './config.ts';
 
-/** More distinct links than any real message carries; above it the event is refused rather than half-processed. */
+/** More file links than any real message carries (a repeated good link counts once); above it the event is refused whole. */
 export const MAX_LINKS_PER_EVENT = 1000;
 export const SIGNATURE_HEADER = 'x-dixa-signature';
 const MAX_REASON_LENGTH = 200;
