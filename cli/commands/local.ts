@@ -11,6 +11,8 @@ import { configFromEnv, type LocalConfig, loadEnvFile, VARIABLES } from '../loca
 import type { RunningLocal } from '../local/start.ts';
 
 const DEFAULT_PORT = 3000;
+/** The conversation of test/fixtures/sample-webhook.json, which `dixa-archiver sign` posts by default. */
+const SAMPLE_CONVERSATION = 1042;
 /** A second signal within this window is the same Ctrl-C relayed by npm/tsx, not an impatient user. */
 const RELAYED_SIGNAL_MS = 2000;
 
@@ -74,7 +76,12 @@ function announce(local: RunningLocal, config: LocalConfig): void {
   const show = (path: string) =>
     relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path) || '.';
   const signCommand = `npx dixa-archiver sign${config.port === DEFAULT_PORT ? '' : ` --url ${local.webhookUrl}`}`;
-  const listCommand = `npx dixa-archiver list --endpoint ${local.s3Endpoint} --bucket ${local.bucket} --prefix ${local.prefix}`;
+  const where = `${local.bucket === 'dixa-archive' ? '' : ` --bucket ${local.bucket}`}${local.prefix === 'dixa' ? '' : ` --prefix ${local.prefix}`}`;
+  // The demo's sample webhook is conversation 1042; otherwise, everything archived since today.
+  const which = local.demo
+    ? `--conversation ${SAMPLE_CONVERSATION}`
+    : `--from ${new Date().toISOString().slice(0, 10)}`;
+  const listCommand = `npx dixa-archiver list --endpoint ${local.s3Endpoint}${where} ${which}`;
   const filesCommand = `find ${show(local.storageDir)} -name '*._S3rver_object'`;
   const secret = local.secret.path
     ? `${local.secret.origin === 'generated' ? 'generated into' : 'from'} ${show(local.secret.path)}`

@@ -32,11 +32,21 @@ export const VARIABLES: [name: string, fallback: string, meaning: string][] = [
     DEFAULT_FILES_BASE_URL,
     'files host; http:// only for 127.0.0.1/localhost/[::1] (tests, fakes)',
   ],
-  ['DIXA_API_BASE_URL', '(Dixa)', 'Dixa message API base URL, passed on to the handlers and the backfill'],
-  ['DIXA_EXPORTS_BASE_URL', '(Dixa)', 'Dixa Message Export API base URL, passed on like DIXA_API_BASE_URL'],
+  [
+    'DIXA_API_BASE_URL',
+    'https://dev.dixa.io',
+    'Dixa message API, for `dixa-archiver backfill` (checked and passed on)',
+  ],
+  [
+    'DIXA_EXPORTS_BASE_URL',
+    'https://exports.dixa.io',
+    'Dixa Message Export API, for the backfill (checked and passed on)',
+  ],
   ['ARCHIVE_BUCKET', 'dixa-archive', 'bucket of the local S3 (created when missing)'],
   ['ARCHIVE_PREFIX', 'dixa', 'key prefix of the archive'],
   ['PORT', '3000', 'port of the webhook endpoint on 127.0.0.1 (0 = any free port)'],
+  ['S3_PORT', '4569', 'port of the local S3 on 127.0.0.1 (for `--endpoint http://127.0.0.1:4569`; 0 = any)'],
+  ['SQS_PORT', '4566', 'port of the local SQS on 127.0.0.1 (0 = any)'],
   ['ARCHIVE_DIR', './.dixa-archive', 'where the archive (s3/), the job journal (journal/) and local-secret live'],
   ['MAX_RECEIVE_COUNT', '5', 'receives before a failing job goes to the dead-letter queue (as in the stack)'],
   ['VISIBILITY_TIMEOUT_SECONDS', '60', 'how long a failed job waits before it is retried'],
@@ -46,6 +56,8 @@ export const VARIABLES: [name: string, fallback: string, meaning: string][] = [
 export interface LocalConfig {
   archiveDir: string;
   port: number;
+  s3Port: number;
+  sqsPort: number;
   bucket: string;
   prefix: string;
   region: string;
@@ -117,6 +129,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean;
   return {
     archiveDir: resolve(get('ARCHIVE_DIR') ?? '.dixa-archive'),
     port: integer(get('PORT'), 'PORT', 3000, 0, 65535),
+    s3Port: integer(get('S3_PORT'), 'S3_PORT', 4569, 0, 65535),
+    sqsPort: integer(get('SQS_PORT'), 'SQS_PORT', 4566, 0, 65535),
     bucket,
     prefix,
     region: get('AWS_REGION') ?? 'us-east-1',

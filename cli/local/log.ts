@@ -103,6 +103,12 @@ export interface SinkOptions {
   level?: Level;
 }
 
+/** Node prints its process warnings (e.g. the AWS SDK's Node version notice) with console.error: they are warnings. */
+function plainLevel(method: ConsoleMethod, message: string): Level {
+  if (method === 'warn' || (method === 'error' && /^\(node:\d+\) (\[\w+\] )?\w*Warning\b/.test(message))) return 'WARN';
+  return method === 'error' ? 'ERROR' : 'INFO';
+}
+
 const RANK: Record<Level, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
 /** Installs the sink on the global console (once per process; `restore` undoes it). */
@@ -125,7 +131,7 @@ export function installLogSink(options: SinkOptions): LogSink {
       if (format === 'silent') return;
       // Anything else (a library's own console output) keeps its text, labelled like our records.
       const message = args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4 }))).join(' ');
-      write({ level: method === 'warn' || method === 'error' ? method.toUpperCase() : 'INFO', message });
+      write({ level: plainLevel(method, message), message });
     };
   }
 

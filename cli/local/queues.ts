@@ -24,6 +24,8 @@ export const DEAD_LETTER_QUEUE_NAME = 'dixa-archiver-jobs-dlq';
 const RETENTION_SECONDS = String(14 * 24 * 3600);
 
 export interface LocalQueuesOptions {
+  /** 0: any free port. */
+  port: number;
   journalDir: string;
   region: string;
   maxReceiveCount: number;
@@ -56,7 +58,7 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
     }
     return payload;
   });
-  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  const endpoint = await app.listen({ port: options.port, host: '127.0.0.1' });
   const sqs = new SQSClient({ endpoint, region: options.region, credentials: EMULATOR_CREDENTIALS });
   try {
     const deadLetterQueueUrl = await createQueue(sqs, DEAD_LETTER_QUEUE_NAME, {

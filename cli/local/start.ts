@@ -75,16 +75,19 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
     const filesBaseUrl = demo?.baseUrl ?? config.filesBaseUrl;
 
     const storageDir = join(config.archiveDir, 's3');
-    const storage = await startLocalStorage(storageDir, config.bucket);
+    const storage = await startLocalStorage(storageDir, config.bucket, config.s3Port).catch(
+      portInUse('S3_PORT', config.s3Port),
+    );
     cleanup.push(storage.stop);
     const journalDir = join(config.archiveDir, 'journal');
     const queues = await startLocalQueues({
+      port: config.sqsPort,
       journalDir,
       region: config.region,
       maxReceiveCount: config.maxReceiveCount,
       visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
       log,
-    });
+    }).catch(portInUse('SQS_PORT', config.sqsPort));
     cleanup.push(queues.stop);
 
     setHandlerEnvironment({
@@ -130,12 +133,9 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
       if (!drained) log.warn('jobs still running at shutdown stay in the journal and run again at the next start');
     });
 
-    const http = await startHttpEndpoint({ port: config.port, handler: ingest, log }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new CliError(`PORT ${config.port} is in use on 127.0.0.1 (set PORT to a free port, or 0 for any)`, 2);
-      }
-      throw error;
-    });
+    const http = await startHttpEndpoint({ port: config.port, handler: ingest, log }).catch(
+      portInUse('PORT', config.port),
+    );
     cleanup.push(() => withTimeout(http.stop(), drainTimeoutMs));
 
     let stopping: Promise<{ drained: boolean }> | undefined;
@@ -168,6 +168,19 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
     throw error;
   }
 }
+
+/** Turns "address in use" into one line naming the variable that chose the port. */
+const portInUse =
+  (variable: string, port: number) =>
+  (error: unknown): never => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(
+        `${variable}: port ${port} is in use on 127.0.0.1 (set ${variable} to a free port, or 0 for any)`,
+        2,
+      );
+    }
+    throw error;
+  };
 
 function setHandlerEnvironment(values: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(values)) {

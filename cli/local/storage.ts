@@ -30,18 +30,18 @@ export interface LocalStorage {
   stop(): Promise<void>;
 }
 
-export async function startLocalStorage(directory: string, bucket: string): Promise<LocalStorage> {
+export async function startLocalStorage(directory: string, bucket: string, port = 0): Promise<LocalStorage> {
   await mkdir(directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port,
     directory,
     silent: true,
     configureBuckets: [{ name: bucket }],
   });
-  const { port } = await server.run();
+  const address = await server.run();
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${address.port}`,
     directory,
     async stop() {
       // close() waits for keep-alive sockets the SDK clients still hold; end them so shutdown is prompt.

@@ -19,6 +19,7 @@ const running: LocalQueues[] = [];
 
 async function start(journalDir: string, visibilityTimeoutSeconds = 30, maxReceiveCount = 5) {
   const queues = await startLocalQueues({
+    port: 0,
     journalDir,
     region: 'eu-west-1',
     maxReceiveCount,

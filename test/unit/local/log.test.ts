@@ -67,14 +67,18 @@ describe('installLogSink', () => {
       console.warn(JSON.stringify({ level: 'WARN', message: 'retrying' }));
     });
     console.log('a library line', { n: 1 });
+    console.error('(node:123) Warning: NodeVersionSupportWarning: upgrade');
+    console.error('a real error');
     sink.log.info('ready', { port: 3000 });
     sink.restore();
     expect(out.lines).toHaveLength(3);
     expect(out.lines[0]).toMatch(/INFO {2}\[archiver\] archived key=dixa\/a$/);
     expect(out.lines[1]).toMatch(/INFO {2}\[local\] a library line \{ n: 1 \}$/);
     expect(out.lines[2]).toMatch(/INFO {2}\[local\] ready port=3000$/);
-    expect(err.lines).toHaveLength(1);
+    expect(err.lines).toHaveLength(3);
     expect(err.lines[0]).toMatch(/WARN {2}\[archiver\] retrying$/);
+    expect(err.lines[1]).toMatch(/WARN {2}\[local\] \(node:123\) Warning: NodeVersionSupportWarning: upgrade$/);
+    expect(err.lines[2]).toMatch(/ERROR \[local\] a real error$/);
   });
 
   it('writes compact JSON lines in json format, and nothing when silent', () => {
