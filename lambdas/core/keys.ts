@@ -16,11 +16,11 @@ export function linkHash(linkPath: string): string {
   return createHash('sha256').update(linkPath).digest('hex').slice(0, 16);
 }
 
-/** A prefix is `a/b/c`: no leading/trailing slash, no empty or dot segments. */
+/** A prefix is `a/b/c`: no leading/trailing slash, no empty segments, no segments made of dots only. */
 export function normalizePrefix(prefix: string): string {
   const segments = prefix.split('/').filter((s) => s !== '');
   for (const segment of segments) {
-    if (segment === '.' || segment === '..' || !/^[A-Za-z0-9._-]+$/.test(segment)) {
+    if (/^\.+$/.test(segment) || !/^[A-Za-z0-9._-]+$/.test(segment)) {
       throw new Error(`archive prefix segment ${JSON.stringify(segment)} is not allowed (use A-Z a-z 0-9 . _ -)`);
     }
   }
@@ -61,9 +61,10 @@ const WINDOWS_DEVICE_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.
  */
 export function sanitizeName(name: string, fallback = 'file'): string {
   let safe = name
-    .normalize('NFC')
-    // Invisible: controls, format characters (bidi overrides, zero-width), separators, variation selectors.
+    // Invisible: controls, format characters (bidi overrides, zero-width), separators, variation selectors. Removed
+    // before NFC, so that a letter and its accent that were split by one of them still compose.
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Variation_Selector}]/gu, '')
+    .normalize('NFC')
     .replace(/[^\p{L}\p{M}\p{N} ._()+,=@-]/gu, '_')
     .replace(/\s+/g, ' ')
     .replace(/_+/g, '_')

@@ -123,12 +123,24 @@ describe('normalizePrefix', () => {
     expect(normalizePrefix(prefix)).toBe(expected);
   });
 
-  it.each(['..', 'a/../b', '.', 'a/./b', 'a b', 'a\\b', 'é', 'a/*', 'a?b', 'a%2fb', 'a\u0000b', 'a\nb'])(
-    'rejects %j',
-    (prefix) => {
-      expect(() => normalizePrefix(prefix)).toThrow(/archive prefix segment .* is not allowed/);
-    },
-  );
+  it.each([
+    '..',
+    'a/../b',
+    '.',
+    'a/./b',
+    '...',
+    'a/..../b',
+    'a b',
+    'a\\b',
+    'é',
+    'a/*',
+    'a?b',
+    'a%2fb',
+    'a\u0000b',
+    'a\nb',
+  ])('rejects %j', (prefix) => {
+    expect(() => normalizePrefix(prefix)).toThrow(/archive prefix segment .* is not allowed/);
+  });
 });
 
 describe('sanitizeName', () => {
@@ -136,6 +148,7 @@ describe('sanitizeName', () => {
     ['report.pdf', 'report.pdf'],
     ['Résumé.pdf', 'Résumé.pdf'],
     ['Re\u0301sume\u0301.pdf', 'Résumé.pdf'], // NFC: the same name in either Unicode form
+    ['Re\u200b\u0301sume\u0000\u0301.pdf', 'Résumé.pdf'], // ... also once invisible characters are gone
     ['日本語のファイル.txt', '日本語のファイル.txt'],
     ['Ελληνικά.doc', 'Ελληνικά.doc'],
     ['العربية.pdf', 'العربية.pdf'],
