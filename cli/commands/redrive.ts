@@ -1,0 +1,152 @@
+/** `dixa-archiver redrive`: move dead-lettered file jobs back to the job queue, after showing why they failed. */
+import type { Command } from '../command.ts';
+import {
+  type DeadLetterSummary,
+  type MoveResult,
+  moveByCopy,
+  moveWithTask,
+  type ReasonCount,
+  summarizeDeadLetters,
+} from '../compliance/redrive.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { isLoopbackUrl } from '../shared/aws-endpoint.ts';
+import { confirm } from '../shared/confirm.ts';
+import { parseFlags } from '../shared/flags.ts';
+import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
+import {
+  describeAwsError,
+  QUEUE_FLAGS,
+  QUEUE_FLAGS_HELP,
+  type QueueTarget,
+  queueTarget,
+} from '../shared/queue-target.ts';
+
+const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
+
+Usage: dixa-archiver redrive [--queue-url <url>] [--dlq-url <url>] [--yes] [--local] [options]
+
+Options:
+  --dlq-url <url>      the dead-letter queue (default: $DEAD_LETTER_QUEUE_URL; the stack output DeadLetterQueueUrl)
+  --yes                do not ask for confirmation (required when not at a terminal)
+  --local              move the jobs one by one (receive, send, delete) instead of an SQS move task; the
+                       default for local mode, whose SQS emulator has no move tasks
+  --json               print the summary and result as JSON even at a terminal
+
+${QUEUE_FLAGS_HELP}
+
+First shows how many jobs failed and why (the failureReason the archiver recorded), without taking them off
+the dead-letter queue; then, once confirmed, moves them back so the archiver tries again. Fix the cause first
+(e.g. an expired API token) or they will fail again.
+
+Examples:
+  npx dixa-archiver redrive --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs \\
+      --dlq-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs-dlq
+  npx dixa-archiver redrive --queue-url http://127.0.0.1:4566/000000000000/file-jobs \\
+      --dlq-url http://127.0.0.1:4566/000000000000/file-jobs-dlq --yes          (local mode)
+`;
+
+const COLUMNS: Column<ReasonCount>[] = [
+  { header: 'JOBS', value: (r) => String(r.count), align: 'right' },
+  { header: 'FAILURE REASON', value: (r) => r.reason },
+];
+
+export const command: Command = {
+  name: 'redrive',
+  summary: 'move failed jobs from the dead-letter queue back to the job queue',
+  help,
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      ...QUEUE_FLAGS,
+      'dlq-url': { type: 'string' },
+      yes: { type: 'boolean' },
+      local: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const queueUrl = flags['queue-url'] ?? process.env.JOB_QUEUE_URL;
+    const dlqUrl = flags['dlq-url'] ?? process.env.DEAD_LETTER_QUEUE_URL;
+    if (!dlqUrl) throw new UsageError('--dlq-url is required (or set DEAD_LETTER_QUEUE_URL)');
+    if (dlqUrl === queueUrl) throw new UsageError('--dlq-url and --queue-url name the same queue');
+    const target = queueTarget({
+      queueUrl,
+      endpoint: flags['sqs-endpoint'] ?? process.env.SQS_ENDPOINT ?? loopbackOrigin(queueUrl),
+      region: flags.region,
+    });
+    const local = flags.local === true || target.local;
+    const json = wantsJson(flags.json);
+
+    const summary = await explainSqsErrors(() =>
+      summarizeDeadLetters(target.sqs, dlqUrl, { waitSeconds: local ? 0 : 1 }),
+    );
+    const count = Math.max(summary.scanned, summary.approximateTotal);
+    if (count === 0) {
+      say('The dead-letter queue is empty: nothing to redrive.');
+      if (json) process.stdout.write(`${JSON.stringify({ ...summary, moved: 0 }, null, 2)}\n`);
+      return 0;
+    }
+    showSummary(summary, json);
+    const confirmed = await confirm({
+      yes: flags.yes,
+      action: 'redrive the dead-letter queue',
+      question: `Move ${count} job(s) back to ${target.queueUrl}? [y/N] `,
+      accept: (answer) => /^y(es)?$/i.test(answer),
+    });
+    if (!confirmed) {
+      say('Cancelled; nothing was moved.');
+      return 1;
+    }
+
+    const result = await explainSqsErrors(() => move(target, dlqUrl, local, count));
+    if (json) process.stdout.write(`${JSON.stringify({ ...summary, ...result }, null, 2)}\n`);
+    say(
+      `Moved ${result.moved} job(s) back to ${target.queueUrl}${result.method === 'move-task' ? ' (SQS move task)' : ''}.`,
+    );
+    if (result.leftInDeadLetterQueue > 0) {
+      say(
+        `${result.leftInDeadLetterQueue} of them could not be removed from the dead-letter queue (harmless duplicates).`,
+      );
+    }
+    if (result.failed > 0) {
+      throw new CliError(
+        `${result.failed} job(s) could not be sent to the job queue; they stay in the dead-letter queue`,
+      );
+    }
+    return 0;
+  },
+};
+
+async function move(target: QueueTarget, dlqUrl: string, local: boolean, limit: number): Promise<MoveResult> {
+  const waitSeconds = local ? 0 : 1;
+  if (!local) {
+    const result = await moveWithTask(target.sqs, dlqUrl, target.queueUrl, {
+      onProgress: (moved, total) => say(`  moved ${moved} of about ${total}…`),
+    });
+    if (result !== 'unsupported') return result;
+    say('This SQS endpoint has no message move tasks; moving the jobs one by one.');
+  }
+  return moveByCopy(target.sqs, dlqUrl, target.queueUrl, { limit, waitSeconds });
+}
+
+function showSummary(summary: DeadLetterSummary, json: boolean): void {
+  const partial = summary.scanned < summary.approximateTotal;
+  say(
+    `${partial ? `About ${summary.approximateTotal}` : summary.scanned} job(s) in the dead-letter queue` +
+      `${partial ? ` (reasons from the first ${summary.scanned})` : ''}:`,
+  );
+  if (!json) printResult(summary.reasons, COLUMNS, false);
+  else for (const r of summary.reasons) say(`  ${r.count}  ${r.reason}`);
+}
+
+function loopbackOrigin(queueUrl: string | undefined): string | undefined {
+  if (!queueUrl || !URL.canParse(queueUrl)) return undefined;
+  const url = new URL(queueUrl);
+  return isLoopbackUrl(url) ? url.origin : undefined;
+}
+
+async function explainSqsErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`SQS: ${describeAwsError(error)}`);
+  }
+}

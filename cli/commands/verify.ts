@@ -1,0 +1,99 @@
+/** `dixa-archiver verify`: re-hash archived files against their provenance records. */
+import type { Command } from '../command.ts';
+import {
+  type Archive,
+  type ArchiveEntry,
+  checkConversationId,
+  readAllConversations,
+  readConversation,
+} from '../compliance/archive.ts';
+import type { Finding } from '../compliance/findings.ts';
+import { explainS3Errors } from '../compliance/s3-errors.ts';
+import { type VerifyReport, verifyEntries } from '../compliance/verify.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { parseFlags } from '../shared/flags.ts';
+import { type Column, formatBytes, printResult, say, wantsJson } from '../shared/output.ts';
+import { progressBar } from '../shared/progress.ts';
+import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
+
+const help = `dixa-archiver verify — check that archived files still match their provenance records
+
+Usage: dixa-archiver verify --conversation <csid> [--conversation <csid>…] [options]
+       dixa-archiver verify --all [options]
+
+Options:
+  --conversation <csid>  a Dixa conversation id (repeat for several)
+  --all                  every conversation in the archive
+  --json                 print the report as JSON even at a terminal
+
+${S3_FLAGS_HELP}
+
+Reads every file back from the bucket, recomputes its SHA-256 and size, and compares them with the record
+stored beside it. Reports files without a record, records without a file, unreadable records, and size or
+SHA-256 mismatches. Exits 0 when everything matches, 1 when anything is wrong.
+
+Examples:
+  npx dixa-archiver verify --conversation 1234 --bucket acme-dixa-archive
+  npx dixa-archiver verify --all --json > verify-report.json
+`;
+
+const COLUMNS: Column<Finding>[] = [
+  { header: 'CONVERSATION', value: (f) => f.conversationId },
+  { header: 'NAME', value: (f) => f.name },
+  { header: 'PROBLEM', value: (f) => f.problem },
+  { header: 'DETAIL', value: (f) => f.detail },
+];
+
+export const command: Command = {
+  name: 'verify',
+  summary: 'recompute SHA-256s and compare them with the provenance records',
+  help,
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      ...S3_FLAGS,
+      conversation: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    if (flags.all && flags.conversation) throw new UsageError('give either --conversation or --all, not both');
+    if (!flags.all && !flags.conversation) throw new UsageError('give --conversation <csid> or --all');
+    const ids = flags.conversation?.map(checkConversationId);
+    const archive = s3Target(flags);
+    const report = await explainS3Errors(archive, () => verifyArchive(archive, ids));
+    if (report.files === 0) {
+      const what = ids ? `for conversation ${ids.join(', ')}` : 'at all';
+      throw new CliError(`nothing is archived ${what} under s3://${archive.bucket}/${archive.prefix}`);
+    }
+
+    if (wantsJson(flags.json)) {
+      process.stdout.write(`${JSON.stringify({ ok: report.findings.length === 0, ...report }, null, 2)}\n`);
+    } else if (report.findings.length > 0) {
+      printResult(report.findings, COLUMNS, false);
+    }
+    const checked = `${report.files} file(s), ${formatBytes(report.bytes)} re-hashed`;
+    if (report.findings.length === 0) {
+      say(`OK: ${checked}; every file matches its record.`);
+      return 0;
+    }
+    say(`FAILED: ${report.findings.length} problem(s) in ${checked}.`);
+    return 1;
+  },
+};
+
+async function verifyArchive(archive: Archive, ids: string[] | undefined): Promise<VerifyReport> {
+  const entries: ArchiveEntry[] = [];
+  if (ids) {
+    for (const id of ids) entries.push(...(await readConversation(archive, id)));
+  } else {
+    for await (const conversation of readAllConversations(archive)) entries.push(...conversation.entries);
+  }
+  const progress = progressBar(
+    'Verifying',
+    entries.reduce((sum, e) => sum + (e.file?.size ?? 0), 0),
+  );
+  try {
+    return await verifyEntries(archive, entries, (bytes) => progress.advance(bytes));
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `get`: copies a conversation's files to a local folder under the names they came with, hashing every byte on
+ * the way. A file is written to a hidden temporary name and renamed only once its size and SHA-256 match its
+ * record; a file that does not match is deleted and reported. manifest.json lists the records and local names.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { sanitizeName } from '../../lambdas/core/keys.ts';
+import type { ProvenanceRecord } from '../../lambdas/core/record.ts';
+import { UsageError } from '../errors.ts';
+import { mapLimit } from '../shared/map-limit.ts';
+import { type Archive, type ArchiveEntry, displayName, readConversation } from './archive.ts';
+import { digestFinding, entryFinding, type Finding } from './findings.ts';
+import { hashObject } from './hash.ts';
+
+export const MANIFEST_NAME = 'manifest.json';
+const FILES_IN_FLIGHT = 3;
+
+export interface ExportedFile {
+  /** The file's name inside the export folder. */
+  file: string;
+  record: ProvenanceRecord;
+}
+
+export interface ExportResult {
+  conversationId: string;
+  manifestPath: string;
+  files: ExportedFile[];
+  findings: Finding[];
+}
+
+export interface ExportHooks {
+  /** Called once the files to download are known, with their total size. */
+  onPlan?: (totalBytes: number) => void;
+  onBytes?: (bytes: number) => void;
+}
+
+export interface Manifest {
+  conversationId: string;
+  bucket: string;
+  prefix: string;
+  exportedAt: string;
+  /** True when every archived file was exported and matched its record. */
+  complete: boolean;
+  files: ExportedFile[];
+  problems: Finding[];
+}
+
+export async function exportConversation(
+  archive: Archive,
+  conversationId: string,
+  outDir: string,
+  hooks: ExportHooks = {},
+): Promise<ExportResult> {
+  const onBytes = hooks.onBytes ?? (() => {});
+  await prepareEmptyDir(outDir);
+  const entries = await readConversation(archive, conversationId);
+  const findings: Finding[] = [];
+  const taken = new Set([MANIFEST_NAME]);
+  const planned: { entry: ArchiveEntry; file: string }[] = [];
+  for (const entry of entries) {
+    const finding = entryFinding(entry);
+    if (finding) findings.push(finding);
+    else planned.push({ entry, file: uniqueName(sanitizeName(displayName(entry)), taken) });
+  }
+
+  hooks.onPlan?.(planned.reduce((sum, p) => sum + p.entry.file!.size, 0));
+  const outcomes = await mapLimit(planned, FILES_IN_FLIGHT, async ({ entry, file }) => {
+    const finding = await download(archive, entry, join(outDir, file), onBytes);
+    return finding ?? { file, record: entry.record! };
+  });
+  const files = outcomes.filter((o): o is ExportedFile => 'record' in o);
+  findings.push(...outcomes.filter((o): o is Finding => 'problem' in o));
+
+  const manifest: Manifest = {
+    conversationId,
+    bucket: archive.bucket,
+    prefix: archive.prefix,
+    exportedAt: new Date().toISOString(),
+    complete: findings.length === 0,
+    files,
+    problems: findings,
+  };
+  const manifestPath = join(outDir, MANIFEST_NAME);
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { conversationId, manifestPath, files, findings };
+}
+
+/** Streams one file to `path` through a temporary name; returns a finding when it does not match its record. */
+async function download(
+  archive: Archive,
+  entry: ArchiveEntry,
+  path: string,
+  onBytes: (bytes: number) => void,
+): Promise<Finding | undefined> {
+  const partial = join(dirname(path), `.${basename(path)}.partial`);
+  try {
+    const digest = await hashObject(archive, entry.key, { sink: createWriteStream(partial, { flags: 'wx' }), onBytes });
+    const finding = digestFinding(entry, digest);
+    if (finding) {
+      await rm(partial, { force: true });
+      return finding;
+    }
+    await rename(partial, path);
+    return undefined;
+  } catch (error: unknown) {
+    await rm(partial, { force: true });
+    if ((error as Error).name === 'NoSuchKey') {
+      return { ...entryFinding({ ...entry, file: undefined })!, detail: `the file ${entry.key} disappeared` };
+    }
+    throw error;
+  }
+}
+
+async function prepareEmptyDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0) {
+    throw new UsageError(`--out ${dir} is not empty: export into a new or empty folder`);
+  }
+}
+
+/** `name.pdf`, then `name (2).pdf`, `name (3).pdf`…; compared case-insensitively (macOS and Windows folders). */
+export function uniqueName(wanted: string, taken: Set<string>): string {
+  const dot = wanted.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [wanted.slice(0, dot), wanted.slice(dot)] : [wanted, ''];
+  let name = wanted;
+  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${stem} (${n})${ext}`;
+  taken.add(name.toLowerCase());
+  return name;
+}

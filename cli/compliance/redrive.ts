@@ -1,0 +1,232 @@
+/**
+ * `redrive`: puts dead-lettered file jobs back on the job queue. In AWS this is an SQS message move task; where
+ * that does not exist (local mode's fauxqs) the same effect by hand: receive from the DLQ, send to the job queue,
+ * then delete from the DLQ — so a job is never in neither queue (at worst briefly in both; archiving is idempotent).
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { toBatches } from '../../lambdas/aws/queue.ts';
+import { CliError } from '../errors.ts';
+
+/** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
+export const FAILURE_ATTRIBUTES = ['failureReason', 'failureClass', 'failedAt', 'receiveCount'] as const;
+export const NO_REASON = '(no failureReason: moved by SQS after too many receives)';
+const PEEK_VISIBILITY_SECONDS = 30;
+const MOVE_VISIBILITY_SECONDS = 60;
+
+export interface ReasonCount {
+  reason: string;
+  count: number;
+}
+
+export interface DeadLetterSummary {
+  /** SQS's approximate count of visible messages in the DLQ before the scan. */
+  approximateTotal: number;
+  /** Messages actually looked at (at most `maxScan`). */
+  scanned: number;
+  reasons: ReasonCount[];
+}
+
+export interface PeekOptions {
+  maxScan?: number;
+  waitSeconds?: number;
+}
+
+/**
+ * Reads the DLQ without consuming it: messages are received with a short visibility timeout and made visible
+ * again right after, so they stay where they are.
+ */
+export async function summarizeDeadLetters(
+  sqs: SQSClient,
+  dlqUrl: string,
+  options: PeekOptions = {},
+): Promise<DeadLetterSummary> {
+  const { maxScan = 1000, waitSeconds = 1 } = options;
+  const approximateTotal = await visibleCount(sqs, dlqUrl);
+  const seen = new Map<string, Message>();
+  const handles: string[] = [];
+  try {
+    while (seen.size < maxScan) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: Math.min(10, maxScan - seen.size),
+          VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
+          WaitTimeSeconds: waitSeconds,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        if (message.ReceiptHandle) handles.push(message.ReceiptHandle);
+        if (message.MessageId) seen.set(message.MessageId, message);
+      }
+    }
+  } finally {
+    await release(sqs, dlqUrl, handles);
+  }
+  const counts = new Map<string, number>();
+  for (const message of seen.values()) {
+    const reason = message.MessageAttributes?.failureReason?.StringValue ?? NO_REASON;
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  const reasons = [...counts].map(([reason, count]) => ({ reason, count }));
+  reasons.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+  return { approximateTotal, scanned: seen.size, reasons };
+}
+
+async function visibleCount(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+async function release(sqs: SQSClient, queueUrl: string, handles: string[]): Promise<void> {
+  for (let i = 0; i < handles.length; i += 10) {
+    const entries = handles.slice(i, i + 10).map((handle, j) => ({
+      Id: `h${j}`,
+      ReceiptHandle: handle,
+      VisibilityTimeout: 0,
+    }));
+    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  }
+}
+
+export interface MoveResult {
+  method: 'move-task' | 'copy';
+  moved: number;
+  /** Jobs that could not be sent to the job queue; they stay in the DLQ. */
+  failed: number;
+  /** Jobs sent to the job queue whose DLQ copy could not be deleted (archiving twice is harmless). */
+  leftInDeadLetterQueue: number;
+}
+
+/** The SQS errors that mean "this endpoint has no message move tasks". */
+const MOVE_TASK_UNSUPPORTED = new Set(['InvalidAction', 'UnsupportedOperation', 'UnknownOperationException']);
+
+export interface TaskOptions {
+  pollMs?: number;
+  onProgress?: (moved: number, total: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Starts an SQS message move task and waits for it; 'unsupported' when the endpoint has none. */
+export async function moveWithTask(
+  sqs: SQSClient,
+  dlqUrl: string,
+  queueUrl: string,
+  options: TaskOptions = {},
+): Promise<MoveResult | 'unsupported'> {
+  const { pollMs = 2000, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)) } = options;
+  const [sourceArn, destinationArn] = await Promise.all([queueArn(sqs, dlqUrl), queueArn(sqs, queueUrl)]);
+  let taskHandle: string | undefined;
+  try {
+    const started = await sqs.send(
+      new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }),
+    );
+    taskHandle = started.TaskHandle;
+  } catch (error: unknown) {
+    if (MOVE_TASK_UNSUPPORTED.has((error as Error).name)) return 'unsupported';
+    throw error;
+  }
+  for (;;) {
+    const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }));
+    const task = Results.find((t) => t.TaskHandle === taskHandle) ?? Results[0];
+    const moved = Number(task?.ApproximateNumberOfMessagesMoved ?? 0);
+    const total = Number(task?.ApproximateNumberOfMessagesToMove ?? moved);
+    options.onProgress?.(moved, total);
+    if (task?.Status === 'COMPLETED') return { method: 'move-task', moved, failed: 0, leftInDeadLetterQueue: 0 };
+    if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
+      throw new CliError(
+        `the SQS move task ended ${task.Status} after moving ${moved} message(s)${task.FailureReason ? `: ${task.FailureReason}` : ''}`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.QueueArn;
+  if (!arn) throw new CliError(`SQS returned no ARN for ${queueUrl}`);
+  return arn;
+}
+
+export interface CopyOptions {
+  /** Move at most this many (the count shown to the person), so jobs failing again meanwhile are not looped. */
+  limit: number;
+  waitSeconds?: number;
+}
+
+/** Receive → send (body and non-failure attributes) → delete, ten at a time. */
+export async function moveByCopy(
+  sqs: SQSClient,
+  dlqUrl: string,
+  queueUrl: string,
+  options: CopyOptions,
+): Promise<MoveResult> {
+  const { limit, waitSeconds = 1 } = options;
+  const result: MoveResult = { method: 'copy', moved: 0, failed: 0, leftInDeadLetterQueue: 0 };
+  while (result.moved + result.failed < limit) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: Math.min(10, limit - result.moved - result.failed),
+        VisibilityTimeout: MOVE_VISIBILITY_SECONDS,
+        WaitTimeSeconds: waitSeconds,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) break;
+    const byId = new Map(Messages.map((message, i) => [`m${i}`, message]));
+    const entries: SendMessageBatchRequestEntry[] = [...byId].map(([id, message]) => ({
+      Id: id,
+      MessageBody: message.Body ?? '',
+      MessageAttributes: keptAttributes(message.MessageAttributes),
+    }));
+    const sent: Message[] = [];
+    for (const batch of toBatches(entries)) {
+      const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
+      for (const ok of out.Successful ?? []) sent.push(byId.get(ok.Id!)!);
+      result.failed += out.Failed?.length ?? 0;
+    }
+    if (sent.length > 0) {
+      const out = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: dlqUrl,
+          Entries: sent.map((message, i) => ({ Id: `d${i}`, ReceiptHandle: message.ReceiptHandle! })),
+        }),
+      );
+      result.moved += sent.length;
+      result.leftInDeadLetterQueue += out.Failed?.length ?? 0;
+    }
+  }
+  return result;
+}
+
+export function keptAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): Record<string, MessageAttributeValue> {
+  const kept: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if ((FAILURE_ATTRIBUTES as readonly string[]).includes(name)) continue;
+    kept[name] = {
+      DataType: value.DataType,
+      ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined ? { BinaryValue: value.BinaryValue } : {}),
+    };
+  }
+  return kept;
+}

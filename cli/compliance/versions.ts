@@ -1,0 +1,79 @@
+/**
+ * Every stored version of every object under a key prefix, delete markers included — what an erasure must remove.
+ * Buckets that never had versioning (and emulators without it, like s3rver) hold one version per key, which
+ * ListObjectsV2 lists completely.
+ */
+import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from './archive.ts';
+
+export interface StoredVersion {
+  key: string;
+  /** Undefined when the bucket does not support versioning (a plain delete removes the object). */
+  versionId?: string;
+  deleteMarker: boolean;
+  /** The version a plain GET returns. */
+  isLatest: boolean;
+  size: number;
+}
+
+export interface VersionListing {
+  /** False when the bucket does not know versioning at all. */
+  versioned: boolean;
+  versions: StoredVersion[];
+}
+
+const UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented']);
+
+export async function listVersions(s3: S3Client, bucket: string, keyPrefix: string): Promise<VersionListing> {
+  try {
+    return { versioned: true, versions: await listObjectVersions(s3, bucket, keyPrefix) };
+  } catch (error: unknown) {
+    if (!UNSUPPORTED.has((error as Error).name)) throw error;
+  }
+  const versions: StoredVersion[] = [];
+  for await (const object of listObjects({ s3, bucket, prefix: '' }, keyPrefix)) {
+    versions.push({ key: object.key, deleteMarker: false, isLatest: true, size: object.size });
+  }
+  return { versioned: false, versions };
+}
+
+async function listObjectVersions(s3: S3Client, bucket: string, keyPrefix: string): Promise<StoredVersion[]> {
+  const versions: StoredVersion[] = [];
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: keyPrefix,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      }),
+    );
+    for (const v of page.Versions ?? []) {
+      if (v.Key === undefined) continue;
+      versions.push({
+        key: v.Key,
+        versionId: v.VersionId ?? 'null',
+        deleteMarker: false,
+        isLatest: v.IsLatest ?? false,
+        size: v.Size ?? 0,
+      });
+    }
+    for (const m of page.DeleteMarkers ?? []) {
+      if (m.Key === undefined) continue;
+      versions.push({
+        key: m.Key,
+        versionId: m.VersionId ?? 'null',
+        deleteMarker: true,
+        isLatest: m.IsLatest ?? false,
+        size: 0,
+      });
+    }
+    const more = page.IsTruncated === true;
+    keyMarker = more ? page.NextKeyMarker : undefined;
+    versionIdMarker = more ? page.NextVersionIdMarker : undefined;
+    if (more && !keyMarker) throw new Error('S3 said the version listing is truncated but gave no marker to continue');
+  } while (keyMarker);
+  return versions.sort((a, b) => a.key.localeCompare(b.key));
+}
