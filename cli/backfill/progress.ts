@@ -3,7 +3,9 @@
  * line per unit otherwise (pipes, CI, log files).
  */
 import { SingleBar } from 'cli-progress';
+import { FILE_KINDS, type FileKind } from '../../lambdas/core/job.ts';
 import type { DixaApi } from './dixa-client.ts';
+import type { Pacer } from './pacer.ts';
 import type { BackfillSummary, UnitResult } from './run.ts';
 
 export interface ProgressReporter {
@@ -19,8 +21,8 @@ export interface ProgressOptions {
   total: number;
   /** Units that still need a request (the rest are already done). */
   pending: number;
-  /** The pacer's spacing between requests: the ETA is the pending requests times this. */
-  intervalMs: number;
+  /** The API's pacer: the ETA is the wait for its next slot plus one interval per further pending unit. */
+  pacer: Pick<Pacer, 'intervalMs' | 'waitMs'>;
   dryRun: boolean;
 }
 
@@ -28,22 +30,21 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
   return options.stream.isTTY ? barProgress(options) : lineProgress(options);
 }
 
-function barProgress({ stream, unitName, total, pending, intervalMs, dryRun }: ProgressOptions): ProgressReporter {
+function barProgress({ stream, unitName, total, pending, pacer, dryRun }: ProgressOptions): ProgressReporter {
   const verb = dryRun ? 'to queue' : 'queued';
   const bar = new SingleBar({
     stream,
-    format: `${unitName} [{bar}] {value}/{total} | {jobs} jobs ${verb} | ETA {eta}{note}`,
+    format: `${unitName} [{bar}] {value}/{total} | {jobs} jobs ${verb} | ETA {etaText}{note}`,
     barsize: 30,
-    hideCursor: true,
     clearOnComplete: false,
   });
   let remaining = pending;
-  const eta = () => formatDuration(remaining * intervalMs);
-  bar.start(total, 0, { jobs: 0, eta: eta(), note: '' });
+  const eta = () => formatDuration(remaining === 0 ? 0 : pacer.waitMs() + (remaining - 1) * pacer.intervalMs);
+  bar.start(total, 0, { jobs: 0, etaText: eta(), note: '' });
   return {
     unitDone(result, summary) {
       if (result.status !== 'already-done') remaining = Math.max(0, remaining - 1);
-      bar.update(summary.units.length, { jobs: summary.jobCount, eta: eta(), note: '' });
+      bar.update(summary.units.length, { jobs: summary.jobCount, etaText: eta(), note: '' });
     },
     retrying({ reason, waitMs }) {
       bar.update({ note: ` | waiting ${formatDuration(waitMs)}: ${reason.slice(0, 60)}` });
@@ -74,10 +75,10 @@ export function describeUnit(result: UnitResult, dryRun: boolean): string {
   return `${plural(result.messages, 'message')}, ${plural(result.jobCount, 'job')} ${dryRun ? 'to queue' : 'queued'}${kinds ? ` (${kinds})` : ''}${rejected}`;
 }
 
-export function formatKinds(jobs: Partial<Record<string, number>>): string {
-  return Object.entries(jobs)
-    .filter(([, count]) => (count ?? 0) > 0)
-    .map(([kind, count]) => `${kind} ${count}`)
+/** `attachment 40, recording 30` in the order of FILE_KINDS, zeros left out. */
+export function formatKinds(jobs: Partial<Record<FileKind, number>>): string {
+  return FILE_KINDS.filter((kind) => (jobs[kind] ?? 0) > 0)
+    .map((kind) => `${kind} ${jobs[kind]}`)
     .join(', ');
 }
 

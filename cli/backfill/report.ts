@@ -46,7 +46,7 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
   const counts = statusCounts(summary);
   const parts = [
     counts.queued && `${counts.queued} queued`,
-    counts['would-queue'] && `${counts['would-queue']} looked at`,
+    counts['would-queue'] && `${counts['would-queue']} counted`,
     counts['already-done'] && `${counts['already-done']} already done earlier`,
     counts.failed && `${counts.failed} failed`,
   ].filter(Boolean);

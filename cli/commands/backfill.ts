@@ -152,7 +152,7 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
     unitName: run.unitName,
     total: units.length,
     pending: units.filter((unit) => !checkpoint?.has(unit.id)).length,
-    intervalMs: (plan.mode === 'export' ? dixa.exportPacer : dixa.messagesPacer).intervalMs,
+    pacer: plan.mode === 'export' ? dixa.exportPacer : dixa.messagesPacer,
     dryRun,
   });
   let summary: Awaited<ReturnType<typeof runBackfill>>;

@@ -8,9 +8,14 @@
  * /work/shared/dixa-api.md, and the fake knows its own ground truth: which valid file links it handed out and how
  * many invalid ones. Time comes from an injectable clock so rate-limit tests run on fake time. Faults (any status,
  * Retry-After, connection reset before or in the middle of the body) can be queued per API.
+ *
+ * Run it on its own to try `dixa-archiver backfill` without a Dixa account:
+ *   npx tsx test/fakes/dixa-api.ts [--port 4010] [--token fake-token] [--files-base-url https://files.dixa.io] [--seed 1]
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const DAY_MS = 86_400_000;
 const MAX_SPAN_MS = 31 * DAY_MS;
@@ -129,7 +134,7 @@ export interface MessageRow {
   attributes: Record<string, unknown>;
 }
 
-export async function startFakeDixaApi(options: FakeDixaOptions): Promise<FakeDixaApi> {
+export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Promise<FakeDixaApi> {
   const clock = options.clock ?? { now: () => Date.now() };
   const seed = options.seed ?? 1;
   const files = new URL(options.filesBaseUrl ?? 'https://files.dixa.io').origin;
@@ -229,11 +234,14 @@ export async function startFakeDixaApi(options: FakeDixaOptions): Promise<FakeDi
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     requests,
     queueFaults: (api, ...list) => {
       faults[api].push(...list);
@@ -488,4 +496,24 @@ function pick<T>(random: () => number, values: readonly T[]): T {
 function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4010' },
+      token: { type: 'string', default: 'fake-token' },
+      'files-base-url': { type: 'string', default: 'https://files.dixa.io' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const api = await startFakeDixaApi(
+    { token: values.token, filesBaseUrl: values['files-base-url'], seed: Number(values.seed) },
+    Number(values.port),
+  );
+  process.stdout.write(
+    `fake Dixa export + message APIs on ${api.url} (token ${values.token})\n` +
+      `  DIXA_API_TOKEN=${values.token} DIXA_EXPORTS_BASE_URL=${api.url} DIXA_API_BASE_URL=${api.url}\n`,
+  );
+  process.once('SIGINT', () => void api.close().then(() => process.exit(0)));
 }
