@@ -33,7 +33,8 @@ export function createArchiverHandler(deps: () => ProcessDeps) {
         { context, throwOnFullBatchFailure: false },
       );
     } finally {
-      resolved.metrics.publishStoredMetrics();
+      // A batch of duplicates-only or dead-lettered jobs has nothing stored (those are published on their own).
+      if (resolved.metrics.hasStoredMetrics()) resolved.metrics.publishStoredMetrics();
     }
   };
 }

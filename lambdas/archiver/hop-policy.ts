@@ -8,7 +8,10 @@ import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { FilesOrigin } from '../core/links.ts';
 
-const NON_PUBLIC = new BlockList();
+// Two lists: a BlockList matches IPv4 queries against IPv6 rules too (as ::ffff:a.b.c.d), which the IPv4-mapped
+// rule below would turn into "every IPv4 address".
+const NON_PUBLIC_V4 = new BlockList();
+const NON_PUBLIC_V6 = new BlockList();
 for (const [network, bits] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -25,7 +28,7 @@ for (const [network, bits] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, incl. 255.255.255.255
 ] as const) {
-  NON_PUBLIC.addSubnet(network, bits, 'ipv4');
+  NON_PUBLIC_V4.addSubnet(network, bits, 'ipv4');
 }
 for (const [network, bits] of [
   ['::', 127], // :: and ::1
@@ -41,13 +44,13 @@ for (const [network, bits] of [
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
-  NON_PUBLIC.addSubnet(network, bits, 'ipv6');
+  NON_PUBLIC_V6.addSubnet(network, bits, 'ipv6');
 }
 
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !NON_PUBLIC_V4.check(address, 'ipv4') : !NON_PUBLIC_V6.check(address, 'ipv6');
 }
 
 export interface HopPolicy {

@@ -28,6 +28,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const text = value?.trim();
   if (!text) return undefined;
   if (/^\d{1,10}$/.test(text)) return Number(text);
+  // An HTTP date (all three RFC 9110 forms start with the day name); Date.parse alone would accept "1.5".
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, Math.ceil((at - now) / 1000));

@@ -129,6 +129,15 @@ describe('exactly once', () => {
     expect(h.files.requestCount(path)).toBe(1);
   });
 
+  it('two concurrent deliveries of one job end with one correct object and record', async () => {
+    // s3rver ignores If-None-Match on writes, so this shows the end state; the conditional-write path itself
+    // (412 → adopt the stored file) is proven against aws-sdk-client-mock in test/unit/archiver.
+    const { job, path } = addFile('private', { size: 6 * MIB });
+    const [a, b] = await Promise.all([h.deliver({ job }), h.deliver({ job })]);
+    expect([...a.batchItemFailures, ...b.batchItemFailures]).toEqual([]);
+    await expectArchived(job, path, 6 * MIB);
+  });
+
   it('a file stored by an attempt that stopped before its record gets its record on the next attempt', async () => {
     const { job, path } = addFile('public', { size: 3000 });
     await h.deliver({ job });
