@@ -123,8 +123,9 @@ function canonicalEncoding(text: string, literal: RegExp): string {
       const char = String.fromCharCode(Number.parseInt(hex, 16));
       return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
     }
-    // A stray "%" (possible only in a query) is left alone: re-encoding it would change what the server sees.
-    if (match === '%' || literal.test(match)) return match;
+    // A stray "%" (possible only in a query: paths with one are rejected) becomes %25, as lenient servers read it;
+    // left alone, decoding its neighbours could turn `%%41` into `%A` and then `%AA` on the next pass.
+    if (literal.test(match)) return match;
     return `%${match.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
   });
 }

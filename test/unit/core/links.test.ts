@@ -150,6 +150,13 @@ describe('normalizeLink: percent-encoding is canonical, so one file has one spel
     expect(accepted('/private/ ').path).toBe('/private/%20');
   });
 
+  it('encodes a stray % in the query as %25, so normalizing twice changes nothing', () => {
+    expect(accepted('/private/o/x?a=%zz&b=%').path).toBe('/private/o/x?a=%25zz&b=%25');
+    const once = accepted('/public/a?%%41a');
+    expect(once.path).toBe('/public/a?%25Aa');
+    expect(accepted(once.url)).toEqual(once);
+  });
+
   it('keeps reserved characters as they were sent: %2B and + are different paths', () => {
     expect(accepted('/private/o/a%2Bb').path).toBe('/private/o/a%2Bb');
     expect(accepted('/private/o/a+b').path).toBe('/private/o/a+b');
