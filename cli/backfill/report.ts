@@ -51,7 +51,9 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
     counts.failed && `${counts.failed} failed`,
   ].filter(Boolean);
   const kinds = formatKinds(summary.jobs);
-  const label = (name: string) => `  ${name.padEnd(10)}`;
+  const width = Math.max(run.unitName.length, 'messages'.length) + 2;
+  const label = (name: string) => `  ${name.padEnd(width)}`;
+  const indent = ' '.repeat(width + 4);
   lines.push(`Backfill summary${run.queueUrl && !summary.dryRun ? ` (queue ${run.queueUrl})` : ''}`);
   lines.push(`${label(run.unitName)}${summary.units.length}${parts.length ? ` (${parts.join(', ')})` : ''}`);
   lines.push(`${label('messages')}${summary.messagesSeen} seen`);
@@ -60,9 +62,9 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
   );
   const rejectedTotal = summary.rejected.reduce((sum, r) => sum + r.count, 0);
   lines.push(`${label('rejected')}${rejectedTotal === 0 ? 'none' : plural(rejectedTotal, 'link')}`);
-  for (const r of summary.rejected) lines.push(`${' '.repeat(14)}${r.count} × ${r.reason} (e.g. ${r.example})`);
+  for (const r of summary.rejected) lines.push(`${indent}${r.count} × ${r.reason} (e.g. ${r.example})`);
   lines.push(`${label('errors')}${summary.errors.length === 0 ? 'none' : summary.errors.length}`);
-  for (const error of summary.errors) lines.push(`${' '.repeat(14)}${error}`);
+  for (const error of summary.errors) lines.push(`${indent}${error}`);
   if (run.stateFile) lines.push(`${label('state')}${run.stateFile}`);
   return lines.join('\n');
 }

@@ -143,6 +143,15 @@ describe('report', () => {
     );
   });
 
+  it('aligns the summary for conversations too', () => {
+    const lines = formatSummary({ mode: 'conversations', unitName: 'conversations' }, summaryOf()).split('\n');
+    expect(lines.slice(1, 3)).toEqual([
+      '  conversations  3 (1 queued, 1 already done earlier, 1 failed)',
+      '  messages       120 seen',
+    ]);
+    expect(lines[5]).toMatch(/^ {19}1 × host/);
+  });
+
   it('puts a per-window table before the summary of a dry run', () => {
     const text = formatSummary({ ...run, queueUrl: undefined, stateFile: undefined }, summaryOf(true));
     expect(text.split('\n').slice(0, 6)).toEqual([
