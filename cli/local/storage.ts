@@ -4,19 +4,16 @@
  * when missing; an existing one is kept as it is.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
-/** The part of s3rver's (untyped, CommonJS) API local mode uses. */
+/** The part of s3rver's (untyped, CommonJS; a Koa app) API local mode uses. */
 interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  httpServer?: Server;
+  configureBuckets(): Promise<unknown>;
+  callback(): RequestListener;
 }
 type S3rverClass = new (options: {
-  address: string;
-  port: number;
   directory: string;
   silent: boolean;
   configureBuckets: { name: string }[];
@@ -32,22 +29,25 @@ export interface LocalStorage {
 
 export async function startLocalStorage(directory: string, bucket: string, port = 0): Promise<LocalStorage> {
   await mkdir(directory, { recursive: true });
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port,
-    directory,
-    silent: true,
-    configureBuckets: [{ name: bucket }],
+  const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: bucket }] });
+  await s3rver.configureBuckets();
+  // Our own HTTP server around s3rver's request handler: s3rver's run() never settles when the port is taken.
+  const server = createServer(s3rver.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  const address = await server.run();
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     directory,
-    async stop() {
-      // close() waits for keep-alive sockets the SDK clients still hold; end them so shutdown is prompt.
-      const closing = server.close();
-      server.httpServer?.closeAllConnections();
-      await closing;
-    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // close() would wait for the keep-alive sockets the SDK clients hold; end them so shutdown is prompt.
+        server.closeAllConnections();
+      }),
   };
 }

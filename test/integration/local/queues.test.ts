@@ -2,7 +2,7 @@
  * Local mode's queue layer against the real protocol emulator (fauxqs): the journal mirrors what is on the queues
  * and brings it back after a restart, and the poller follows Lambda's SQS event source rules.
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -98,6 +98,17 @@ describe('local queues', () => {
     // the replayed messages are journaled under their new ids, the old files are gone
     const files = await journalFiles(dir);
     expect(files.sort()).toEqual([...jobs, ...dead].map((m) => `${m.MessageId}.json`).sort());
+  });
+
+  it('a job that cannot be journaled is not acknowledged: the sender gets an error, never a success', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'journal-'));
+    const queues = await start(dir);
+    // Make the journal unwritable in a way that holds even for root: its directory becomes a plain file.
+    await rm(dir, { recursive: true });
+    await writeFile(dir, 'not a directory');
+    await expect(sendJobs(queues.sqs, queues.jobQueueUrl, [job(1)], { traceId: 'evt-7' })).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 500 },
+    });
   });
 
   it('feeds SQS-shaped batches to the handler, deletes successes and redelivers reported failures', async () => {
