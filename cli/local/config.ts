@@ -25,7 +25,7 @@ export const VARIABLES: [name: string, fallback: string, meaning: string][] = [
   [
     'DIXA_WEBHOOK_SECRET',
     '(generated)',
-    'webhook signing secret (hex, as Dixa shows it); generated once into ARCHIVE_DIR/local-secret when unset',
+    'webhook signing secret, hex as Dixa shows it (unset: one is kept in ARCHIVE_DIR/local-secret)',
   ],
   [
     'DIXA_FILES_BASE_URL',
