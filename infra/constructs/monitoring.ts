@@ -11,6 +11,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -76,7 +77,8 @@ export class Monitoring extends Construct {
       'The webhook API answered 5xx (Dixa will retry)',
     );
 
-    const archived = (metricName: string, label: string) =>
+    // The Lambdas' own EMF metrics (lambdas/commons/powertools.ts): dimension `service`, plus `reason` on failures.
+    const own = (metricName: string, label: string) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -85,19 +87,26 @@ export class Monitoring extends Construct {
         period: PERIOD,
         label,
       });
+    const permanentFailuresByReason = new MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="PermanentFailures"', 'Sum', ${PERIOD.toSeconds()})`,
+      label: 'moved to DLQ:',
+      period: PERIOD,
+    });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       widgets: [
         [
-          graph('Files archived', [archived('FilesArchived', 'files')]),
-          graph('Bytes archived', [archived('BytesArchived', 'bytes')]),
+          graph('Files archived', [own('FilesArchived', 'files')], 8),
+          graph('Bytes archived', [own('BytesArchived', 'bytes')], 8),
+          graph('Webhooks', [own('EventsReceived', 'events received'), own('JobsQueued', 'file jobs queued')], 8),
         ],
         [
           graph('Failures', [
+            permanentFailuresByReason,
+            own('Retries', 'jobs retried'),
             props.archiver.metricErrors({ period: PERIOD, label: 'archiver errors' }),
             props.ingest.metricErrors({ period: PERIOD, label: 'ingest errors' }),
             props.api.metricServerError({ period: PERIOD, label: 'webhook 5xx' }),
-            dlqVisible.with({ label: 'dead-letter queue', period: PERIOD }),
           ]),
           graph('Queue depth', [
             props.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' }),
@@ -125,6 +134,6 @@ export class Monitoring extends Construct {
   }
 }
 
-function graph(title: string, metrics: IMetric[]): GraphWidget {
-  return new GraphWidget({ title, left: metrics, width: 12 });
+function graph(title: string, metrics: IMetric[], width = 12): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width });
 }
