@@ -151,7 +151,8 @@ function get(
       clearTimeout(connectTimer);
       resolve(res);
     });
-    req.once('error', (error) => {
+    // `on`, not `once`: a late second error (after the body was handed over) must not go unhandled.
+    req.on('error', (error) => {
       clearTimeout(connectTimer);
       reject(networkFailure(error, host));
     });
@@ -168,30 +169,32 @@ function watchIdle(req: ClientRequest, host: string, idleMs: number, deadline: n
   let res: IncomingMessage | undefined;
   let lastBytes = -1;
   let lastProgress = Date.now();
+  let lastCheck = lastProgress;
+  const every = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
   const fail = (failure: ArchiveFailure) => {
     stop();
     if (res) res.destroy(failure);
     else req.destroy(failure);
   };
-  const timer = setInterval(
-    () => {
-      const now = Date.now();
-      if (deadline !== undefined && now > deadline) {
-        return fail(retryable('deadline', `download from ${host} did not finish before the invocation deadline`));
-      }
-      const socket = req.socket;
-      if (!socket || socket.connecting) return; // the connect timeout owns this phase
-      const waitingOnUs =
-        res !== undefined && (res.readableFlowing === false || res.readableLength >= res.readableHighWaterMark);
-      if (socket.bytesRead !== lastBytes || waitingOnUs) {
-        lastBytes = socket.bytesRead;
-        lastProgress = now;
-      } else if (now - lastProgress >= idleMs) {
-        fail(retryable('idle-timeout', `${host} sent nothing for ${idleMs} ms`));
-      }
-    },
-    Math.max(10, Math.min(1000, Math.floor(idleMs / 4))),
-  );
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (deadline !== undefined && now > deadline) {
+      return fail(retryable('deadline', `download from ${host} did not finish before the invocation deadline`));
+    }
+    // A late tick means our own event loop was blocked: bytes may be waiting unread, so this is no evidence.
+    const blocked = now - lastCheck > 2 * every;
+    lastCheck = now;
+    const socket = req.socket;
+    if (!socket || socket.connecting) return; // the connect timeout owns this phase
+    const waitingOnUs =
+      res !== undefined && (res.readableFlowing === false || res.readableLength >= res.readableHighWaterMark);
+    if (socket.bytesRead !== lastBytes || waitingOnUs || blocked) {
+      lastBytes = socket.bytesRead;
+      lastProgress = now;
+    } else if (now - lastProgress >= idleMs) {
+      fail(retryable('idle-timeout', `${host} sent nothing for ${idleMs} ms`));
+    }
+  }, every);
   const stop = () => clearInterval(timer);
   req.once('response', (response) => {
     res = response;

@@ -13,7 +13,7 @@ let h: Harness;
 let n = 0;
 
 beforeAll(async () => {
-  h = await startHarness({ partSizeMiB: 5, idleTimeoutMs: 400, maxReceiveCount: 3 });
+  h = await startHarness({ partSizeMiB: 5, idleTimeoutMs: 1000, maxReceiveCount: 3 });
 });
 afterAll(async () => {
   await h.close();
@@ -199,12 +199,12 @@ describe('faults end archived after a retry, or on the DLQ with the reason', () 
   it('stalled download → idle timeout → retried → archived', async () => {
     await retriedThenArchived(
       { size: 300_000, faults: [{ kind: 'stall', afterBytes: 100_000 }] },
-      /sent nothing for 400 ms/,
+      /sent nothing for 1000 ms/,
     );
   });
 
   it('stall before any byte of the body → idle timeout', async () => {
-    await retriedThenArchived({ size: 1000, faults: [{ kind: 'stall', afterBytes: 0 }] }, /sent nothing for 400 ms/);
+    await retriedThenArchived({ size: 1000, faults: [{ kind: 'stall', afterBytes: 0 }] }, /sent nothing for 1000 ms/);
   });
 
   it('gzip-encoded body despite Accept-Encoding: identity → decoded, archived as the file', async () => {
