@@ -136,10 +136,14 @@ function showSummary(summary: DeadLetterSummary, json: boolean): void {
   else for (const r of summary.reasons) say(`  ${r.count}  ${r.reason}`);
 }
 
+/** Local mode's queue URLs name the emulator; `*.localhost` names need not resolve, so use 127.0.0.1. */
 function loopbackOrigin(queueUrl: string | undefined): string | undefined {
   if (!queueUrl || !URL.canParse(queueUrl)) return undefined;
   const url = new URL(queueUrl);
-  return isLoopbackUrl(url) ? url.origin : undefined;
+  if (!isLoopbackUrl(url)) return undefined;
+  return url.hostname.endsWith('.localhost')
+    ? `${url.protocol}//127.0.0.1${url.port ? `:${url.port}` : ''}`
+    : url.origin;
 }
 
 async function explainSqsErrors<T>(work: () => Promise<T>): Promise<T> {

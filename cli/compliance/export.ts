@@ -8,11 +8,12 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sanitizeName } from '../../lambdas/core/keys.ts';
 import type { ProvenanceRecord } from '../../lambdas/core/record.ts';
-import { UsageError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { type Archive, type ArchiveEntry, displayName, readConversation } from './archive.ts';
 import { digestFinding, entryFinding, type Finding } from './findings.ts';
 import { hashObject } from './hash.ts';
+import { describeS3Error } from './s3-errors.ts';
 
 export const MANIFEST_NAME = 'manifest.json';
 const FILES_IN_FLIGHT = 3;
@@ -109,7 +110,10 @@ async function download(
     if ((error as Error).name === 'NoSuchKey') {
       return { ...entryFinding({ ...entry, file: undefined })!, detail: `the file ${entry.key} disappeared` };
     }
-    throw error;
+    throw new CliError(
+      `downloading ${displayName(entry)} failed (${describeS3Error(error)}); ` +
+        `the export in ${dirname(path)} is incomplete: it has no ${MANIFEST_NAME}`,
+    );
   }
 }
 

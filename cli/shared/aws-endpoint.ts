@@ -20,8 +20,10 @@ export interface EndpointChoice {
   local: boolean;
 }
 
+/** 127.x.x.x, [::1], localhost and *.localhost (fauxqs names its queues http://sqs.<region>.localhost:<port>/…). */
 export function isLoopbackUrl(url: URL): boolean {
-  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+  const host = url.hostname;
+  return host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host) || host === 'localhost' || host.endsWith('.localhost');
 }
 
 export function parseEndpoint(endpoint: string, flag = '--endpoint'): URL {

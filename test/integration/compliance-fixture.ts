@@ -121,6 +121,23 @@ const loadMain = () => {
 /** Runs the CLI exactly as the bin does (one-line errors, exit codes), capturing its output. */
 export async function cli(...argv: string[]): Promise<CliRun> {
   const { runCli } = await loadMain();
+  return capture(() => runCli(argv));
+}
+
+/** Same, with stdout claiming to be a terminal (tables instead of JSON). */
+export async function cliAtTerminal(...argv: string[]): Promise<CliRun> {
+  const { runCli } = await loadMain();
+  const descriptor = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+  Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+  try {
+    return await capture(() => runCli(argv));
+  } finally {
+    if (descriptor) Object.defineProperty(process.stdout, 'isTTY', descriptor);
+    else delete (process.stdout as { isTTY?: boolean }).isTTY;
+  }
+}
+
+async function capture(run: () => Promise<void>): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -133,7 +150,7 @@ export async function cli(...argv: string[]): Promise<CliRun> {
   });
   try {
     process.exitCode = 0;
-    await runCli(argv);
+    await run();
     return { code: Number(process.exitCode ?? 0), stdout, stderr };
   } finally {
     process.exitCode = 0;

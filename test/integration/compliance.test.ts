@@ -21,6 +21,7 @@ import { recordKey, sanitizeName } from '../../lambdas/core/keys.ts';
 import {
   BUCKET,
   cli,
+  cliAtTerminal,
   type Emulator,
   PREFIX,
   type SeededFile,
@@ -93,6 +94,18 @@ describe('list', () => {
         archivedAt: seeded.record.archivedAt,
       });
     }
+  });
+
+  it('prints an aligned table at a terminal', async () => {
+    const run = await cliAtTerminal('list', '--conversation', CSID, ...flags);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^CONVERSATION +KIND +NAME +SIZE +SHA-256 +ARCHIVED AT$/);
+    expect(lines).toHaveLength(5);
+    const recordingLine = lines.find((l) => l.includes('call-42.mp3'))!;
+    expect(recordingLine).toContain('recording');
+    expect(recordingLine).toContain('3.0 MiB');
+    expect(recordingLine).toContain(sha256(recording));
   });
 
   it('lists several conversations and flags a file whose record is gone', async () => {
@@ -198,6 +211,7 @@ describe('verify', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: recordKey(conversation[1]!.key) }));
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: conversation[2]!.key }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: other[0]!.key, Body: 'keep me, and more' }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: recordKey(conversation[3]!.key), Body: '{"key": 1' }));
     const run = await cli('verify', '--all', ...flags);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -209,10 +223,11 @@ describe('verify', () => {
         [conversation[1]!.key, 'missing-record'],
         [conversation[2]!.key, 'missing-file'],
         [other[0]!.key, 'size-mismatch'],
+        [conversation[3]!.key, 'unreadable-record'],
       ]),
     );
-    expect(found).toHaveLength(4);
-    expect(run.stderr).toContain('FAILED: 4 problem(s)');
+    expect(found).toHaveLength(5);
+    expect(run.stderr).toContain('FAILED: 5 problem(s)');
   });
 
   it('checks only the conversations asked for', async () => {

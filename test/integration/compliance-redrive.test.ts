@@ -1,0 +1,167 @@
+/**
+ * `dixa-archiver redrive` end to end in local mode: fauxqs holds a job queue and a dead-letter queue with jobs the
+ * archiver dead-lettered (failureReason attributes) and one SQS moved after too many receives (no attributes).
+ */
+import {
+  CreateQueueCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { moveWithTask, NO_REASON, summarizeDeadLetters } from '../../cli/compliance/redrive.ts';
+import { LOCAL_CREDENTIALS } from '../../cli/shared/aws-endpoint.ts';
+import type { FileJob } from '../../lambdas/core/job.ts';
+import { cli } from './compliance-fixture.ts';
+
+let server: FauxqsServer;
+let sqs: SQSClient;
+let queueUrl: string;
+let dlqUrl: string;
+
+const NOT_FOUND = 'files.dixa.io answered 404 Not Found';
+const FORBIDDEN = 'files.dixa.io answered 403 Forbidden';
+
+const job = (n: number): FileJob => ({
+  v: 1,
+  url: `https://files.dixa.io/private/org-1/file-${n}`,
+  visibility: 'private',
+  kind: 'attachment',
+  conversationId: String(1000 + n),
+  source: 'webhook',
+});
+
+function deadLetter(n: number, reason?: string): SendMessageBatchRequestEntry {
+  const text = (value: string) => ({ DataType: 'String', StringValue: value });
+  return {
+    Id: `j${n}`,
+    MessageBody: JSON.stringify(job(n)),
+    MessageAttributes: {
+      traceId: text(`event-${n}`),
+      source: text('webhook'),
+      ...(reason
+        ? {
+            failureReason: text(reason),
+            failureClass: text('permanent'),
+            failedAt: text('2024-05-01T12:00:00.000Z'),
+            receiveCount: text('1'),
+          }
+        : {}),
+    },
+  };
+}
+
+async function drain(url: string): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return messages;
+    messages.push(...Messages);
+  }
+}
+
+const ready = (name: string) => server.inspectQueue(name)!.messages;
+
+beforeAll(async () => {
+  server = await startFauxqs({ port: 0, logger: false });
+  sqs = new SQSClient({ endpoint: server.address, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  // Created over the protocol, as local mode does, so the URLs name 127.0.0.1.
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'file-jobs' }))).QueueUrl!;
+  dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'file-jobs-dlq' }))).QueueUrl!;
+});
+afterAll(async () => {
+  sqs.destroy();
+  await server.stop();
+});
+
+beforeEach(async () => {
+  server.reset();
+  const entries = [
+    deadLetter(1, NOT_FOUND),
+    deadLetter(2, NOT_FOUND),
+    deadLetter(3, NOT_FOUND),
+    deadLetter(4, FORBIDDEN),
+    deadLetter(5),
+  ];
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: dlqUrl, Entries: entries }));
+});
+
+describe('redrive in local mode', () => {
+  it('summarizes failure reasons without taking anything off the dead-letter queue', async () => {
+    const summary = await summarizeDeadLetters(sqs, dlqUrl, { waitSeconds: 0 });
+    expect(summary).toEqual({
+      approximateTotal: 5,
+      scanned: 5,
+      reasons: [
+        { reason: NOT_FOUND, count: 3 },
+        { reason: NO_REASON, count: 1 },
+        { reason: FORBIDDEN, count: 1 },
+      ],
+    });
+    expect(ready('file-jobs-dlq').ready).toHaveLength(5);
+    expect(ready('file-jobs-dlq').inflight).toHaveLength(0);
+    expect(await summarizeDeadLetters(sqs, dlqUrl, { waitSeconds: 0 })).toEqual(summary);
+  });
+
+  it('moves every job back with its body and attributes, minus the failure attributes', async () => {
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      scanned: 5,
+      reasons: [
+        { reason: NOT_FOUND, count: 3 },
+        { reason: NO_REASON, count: 1 },
+        { reason: FORBIDDEN, count: 1 },
+      ],
+      method: 'copy',
+      moved: 5,
+      failed: 0,
+    });
+    expect(run.stderr).toContain('Moved 5 job(s) back to');
+
+    expect(await drain(dlqUrl)).toEqual([]);
+    const moved = await drain(queueUrl);
+    expect(moved.map((m) => JSON.parse(m.Body!)).sort((a, b) => a.url.localeCompare(b.url))).toEqual(
+      [1, 2, 3, 4, 5].map(job),
+    );
+    for (const message of moved) {
+      expect(Object.keys(message.MessageAttributes ?? {}).sort()).toEqual(['source', 'traceId']);
+      expect(message.MessageAttributes?.traceId?.StringValue).toMatch(/^event-\d$/);
+    }
+  });
+
+  it('refuses without a terminal and without --yes, leaving the jobs where they are', async () => {
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^dixa-archiver: refusing to redrive the dead-letter queue without confirmation: run it in a terminal or add --yes$/m,
+    );
+    expect(ready('file-jobs-dlq').ready).toHaveLength(5);
+    expect(ready('file-jobs').ready).toHaveLength(0);
+  });
+
+  it('has nothing to do when the dead-letter queue is empty', async () => {
+    await drain(dlqUrl);
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('The dead-letter queue is empty');
+  });
+
+  it('needs the dead-letter queue', async () => {
+    const run = await cli('redrive', '--queue-url', queueUrl);
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'dixa-archiver: --dlq-url is required (or set DEAD_LETTER_QUEUE_URL)\n',
+    });
+  });
+
+  it('knows the emulator has no SQS message move task (the one-by-one path is used instead)', async () => {
+    expect(await moveWithTask(sqs, dlqUrl, queueUrl)).toBe('unsupported');
+    expect(ready('file-jobs-dlq').ready).toHaveLength(5);
+  });
+});

@@ -1,0 +1,115 @@
+/** The CLI helpers the compliance commands stand on: endpoints and local credentials, targets, output, confirmation. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CliError, UsageError } from '../../../cli/errors.ts';
+import { chooseEndpoint, LOCAL_CREDENTIALS } from '../../../cli/shared/aws-endpoint.ts';
+import { confirm, type Prompt } from '../../../cli/shared/confirm.ts';
+import { parseFlags } from '../../../cli/shared/flags.ts';
+import { formatBytes, formatTable, wantsJson } from '../../../cli/shared/output.ts';
+import { s3Target } from '../../../cli/shared/s3-target.ts';
+
+describe('chooseEndpoint', () => {
+  it('leaves region and credentials to the AWS SDK without an endpoint', () => {
+    expect(chooseEndpoint(undefined, undefined, {})).toEqual({ settings: {}, local: false });
+    expect(chooseEndpoint(undefined, 'eu-west-1', {})).toEqual({ settings: { region: 'eu-west-1' }, local: false });
+  });
+
+  it('uses the emulator credentials and a region on loopback unless AWS credentials are set', () => {
+    expect(chooseEndpoint('http://127.0.0.1:4569/', undefined, {})).toEqual({
+      settings: { endpoint: 'http://127.0.0.1:4569', region: 'us-east-1', credentials: LOCAL_CREDENTIALS },
+      local: true,
+    });
+    expect(
+      chooseEndpoint('http://localhost:1', undefined, { AWS_PROFILE: 'dev' }).settings.credentials,
+    ).toBeUndefined();
+    expect(chooseEndpoint('http://sqs.us-east-1.localhost:1', 'eu-north-1', {}).settings.region).toBe('eu-north-1');
+  });
+
+  it('treats other hosts as real endpoints', () => {
+    expect(chooseEndpoint('https://s3.example.com', undefined, {})).toEqual({
+      settings: { endpoint: 'https://s3.example.com' },
+      local: false,
+    });
+  });
+
+  it.each(['127.0.0.1:4569', 'ftp://127.0.0.1', 'not a url'])('refuses the endpoint %j', (endpoint) => {
+    expect(() => chooseEndpoint(endpoint, undefined, {})).toThrow(UsageError);
+  });
+});
+
+describe('s3Target', () => {
+  it('needs a bucket in AWS, defaults it in local mode, and normalizes the prefix', () => {
+    expect(() => s3Target({}, {})).toThrow('--bucket is required (or set ARCHIVE_BUCKET)');
+    expect(s3Target({ endpoint: 'http://127.0.0.1:1' }, {})).toMatchObject({
+      bucket: 'dixa-archive',
+      prefix: 'dixa',
+      local: true,
+    });
+    expect(s3Target({ prefix: '/a/b/' }, { ARCHIVE_BUCKET: 'acme' })).toMatchObject({ bucket: 'acme', prefix: 'a/b' });
+    expect(() => s3Target({ bucket: 'b', prefix: 'a/../b' }, {})).toThrow(UsageError);
+  });
+});
+
+describe('parseFlags', () => {
+  it('turns parse errors into usage errors', () => {
+    expect(() => parseFlags(['--nope'], { json: { type: 'boolean' } })).toThrow(UsageError);
+    expect(() => parseFlags(['positional'], { json: { type: 'boolean' } })).toThrow(UsageError);
+    expect(parseFlags(['--c', '1', '--c', '2'], { c: { type: 'string', multiple: true } })).toEqual({ c: ['1', '2'] });
+  });
+});
+
+describe('output', () => {
+  it('prints JSON unless a person is at the terminal or --json is given', () => {
+    expect(wantsJson(undefined, { isTTY: true })).toBe(false);
+    expect(wantsJson(true, { isTTY: true })).toBe(true);
+    expect(wantsJson(undefined, {})).toBe(true);
+  });
+
+  it('aligns a table', () => {
+    const rows = [
+      { name: 'a.pdf', size: 5 },
+      { name: 'recording.mp3', size: 123456 },
+    ];
+    const table = formatTable(rows, [
+      { header: 'NAME', value: (r) => r.name },
+      { header: 'SIZE', value: (r) => formatBytes(r.size), align: 'right' },
+    ]);
+    expect(table.split('\n')).toEqual([
+      'NAME                SIZE',
+      'a.pdf                5 B',
+      'recording.mp3  120.6 KiB',
+    ]);
+  });
+});
+
+describe('confirm', () => {
+  const terminal = (answer: string): Prompt => {
+    const input = new PassThrough();
+    input.end(`${answer}\n`);
+    return { interactive: true, input, output: new PassThrough() };
+  };
+  const ask = (prompt: Prompt, yes?: boolean) =>
+    confirm({ yes, action: 'erase conversation 1', question: '? ', accept: (a) => a === '1', prompt });
+
+  it('accepts --yes without asking', async () => {
+    expect(await ask({ interactive: false, input: new PassThrough(), output: new PassThrough() }, true)).toBe(true);
+  });
+
+  it('asks at a terminal and goes on only on the expected answer', async () => {
+    expect(await ask(terminal('1'))).toBe(true);
+    expect(await ask(terminal('y'))).toBe(false);
+    const closed = new PassThrough();
+    closed.end();
+    expect(await ask({ interactive: true, input: closed, output: new PassThrough() })).toBe(false);
+  });
+
+  it('refuses when nobody can be asked', async () => {
+    const error = await ask({ interactive: false, input: new PassThrough(), output: new PassThrough() }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toBe(
+      'refusing to erase conversation 1 without confirmation: run it in a terminal or add --yes',
+    );
+  });
+});
