@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackfillCommand } from '../../cli/commands/backfill.ts';
 import { createFakeClock, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
@@ -30,7 +30,8 @@ let dir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'backfill-e2e-'));
-  harness = await startHarness({ token: TOKEN });
+  // A generous idle timeout: CI runs this beside other suites on two cores.
+  harness = await startHarness({ token: TOKEN, idleTimeoutMs: 10_000 });
   dixa = await startFakeDixaApi({ token: TOKEN, clock: createFakeClock(), filesBaseUrl: harness.files.baseUrl });
 });
 afterEach(async () => {
@@ -67,19 +68,19 @@ async function backfill(args: string[]): Promise<number> {
   return command.run([...args, '--queue-url', harness.config.jobQueueUrl, '--state', join(dir, 'state.json')]);
 }
 
-/** What the Lambda event source does: receive, invoke the handler, delete what it did not report as failed. */
+/**
+ * What the Lambda event source does: receive, invoke the handler, delete what it did not report as failed; a failed
+ * job becomes visible again at once (instead of after its visibility timeout) and is retried, up to the archiver's
+ * own dead-letter limit. Returns how many distinct jobs were delivered.
+ */
 async function drainQueueThroughArchiver(): Promise<number> {
-  let delivered = 0;
+  const delivered = new Set<string>();
+  const QueueUrl = harness.config.jobQueueUrl;
   for (;;) {
     const { Messages = [] } = await harness.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: harness.config.jobQueueUrl,
-        MaxNumberOfMessages: 10,
-        AttributeNames: ['All'],
-        VisibilityTimeout: 120,
-      }),
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'], VisibilityTimeout: 120 }),
     );
-    if (Messages.length === 0) return delivered;
+    if (Messages.length === 0) return delivered.size;
     const response = await harness.deliver(
       ...Messages.map((m) => ({
         job: m.Body!,
@@ -88,14 +89,14 @@ async function drainQueueThroughArchiver(): Promise<number> {
         receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
       })),
     );
-    expect(response.batchItemFailures).toEqual([]);
-    await harness.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: harness.config.jobQueueUrl,
-        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-    delivered += Messages.length;
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const m of Messages) {
+      delivered.add(m.MessageId!);
+      const handle = { QueueUrl, ReceiptHandle: m.ReceiptHandle! };
+      if (failed.has(m.MessageId!))
+        await harness.sqs.send(new ChangeMessageVisibilityCommand({ ...handle, VisibilityTimeout: 0 }));
+      else await harness.sqs.send(new DeleteMessageCommand(handle));
+    }
   }
 }
 
@@ -126,6 +127,7 @@ describe('backfill → queue → archiver → S3', () => {
     const kinds = new Set(expected.files.map((f) => f.kind));
     expect(kinds).toEqual(new Set(['attachment', 'recording', 'voicemail']));
     for (const file of expected.files) await expectArchived(file, 'export');
+    expect(await harness.deadLetters()).toEqual([]);
     for (const file of expected.files) expect(harness.files.requestCount(new URL(file.url).pathname)).toBe(1);
     harness.files.assertNoLeaks();
   });
@@ -137,6 +139,7 @@ describe('backfill → queue → archiver → S3', () => {
     expect(await drainQueueThroughArchiver()).toBe(expected.files.length);
     expect(expected.files.some((f) => f.kind === 'recording')).toBe(true);
     for (const file of expected.files) await expectArchived(file, 'messages-api');
+    expect(await harness.deadLetters()).toEqual([]);
     harness.files.assertNoLeaks();
   });
 });
