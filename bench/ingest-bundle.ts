@@ -7,7 +7,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { signatureHeader } from '../lambdas/core/signature.ts';
@@ -15,7 +15,7 @@ import { signatureHeader } from '../lambdas/core/signature.ts';
 const ENTRY = 'lambdas/ingest/handler.ts';
 const TOP = 8;
 /** What CDK's NodejsFunction adds for ESM output, so bundled CommonJS can still `require` Node built-ins. */
-const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+export const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 interface Variant {
   name: string;
@@ -52,7 +52,7 @@ function packageOf(path: string): string {
   return first?.startsWith('@') ? `${first}/${second}` : (first ?? path);
 }
 
-function contributors(metafile: Metafile): { module: string; bytes: number }[] {
+export function contributors(metafile: Metafile): { module: string; bytes: number }[] {
   const totals = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -63,7 +63,7 @@ function contributors(metafile: Metafile): { module: string; bytes: number }[] {
 }
 
 /** Loads the bundle and sends it one signed, file-less webhook: it must answer 200 without touching the network. */
-async function smokeTest(file: string): Promise<number | undefined> {
+export async function smokeTest(file: string): Promise<number | undefined> {
   const secret = 'ab'.repeat(32);
   Object.assign(process.env, {
     JOB_QUEUE_URL: 'http://127.0.0.1:9/000000000000/unused',
@@ -142,4 +142,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// bench/lambda-bundles.ts imports the helpers above; run directly, this prints the three ingest variants.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

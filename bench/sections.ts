@@ -1,0 +1,134 @@
+/**
+ * The benchmark's sections, each a list of measurements run one after another (never two at once: this
+ * machine has few cores). Repeated measurements are interleaved — every variant once, then every variant
+ * again, in a rotated order — so slow drift in the machine's load affects all variants alike.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IngestCpuMeasurement, SqsStandIn } from './ingest-cpu.ts';
+import { benchWebhooks } from './ingest-webhooks.ts';
+import type { BundleMeasurement } from './lambda-bundles.ts';
+import { runChild } from './lib/child.ts';
+import type { Run, RunSpec, Transfers } from './lib/transfers.ts';
+import type { Workers } from './lib/workers.ts';
+import type { Plan } from './plan.ts';
+
+export interface Progress {
+  /** Announces the next step (counted against the plan's total). */
+  step(label: string): void;
+  /** Reports the outcome of the current step. */
+  done(summary: string): void;
+}
+
+const MIB = 1024 * 1024;
+export const THROUGHPUT_VARIANTS: RunSpec['variant'][] = ['download', 'upload', 'archiver', 'naive'];
+
+const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length] as T);
+const sizeLabel = (bytes: number) =>
+  bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : `${+(bytes / 1000).toFixed(0)} KB`;
+
+async function measureStep(transfers: Transfers, progress: Progress, label: string, spec: RunSpec): Promise<Run> {
+  const settings =
+    spec.variant === 'archiver' && spec.partSizeMiB ? ` (${spec.partSizeMiB} MiB parts × ${spec.queueSize})` : '';
+  const where = spec.s3InProcess ? ' (S3 in-process)' : '';
+  progress.step(`${label}: ${spec.variant}${settings}${where}, ${sizeLabel(spec.bytes)}`);
+  const run = await transfers.measure(spec);
+  progress.done(
+    `${run.mibPerSecond.toFixed(1)} MiB/s, ${run.seconds.toFixed(2)} s, CPU ${run.cpuSeconds.toFixed(2)} s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`,
+  );
+  return run;
+}
+
+export function throughputSpecs(plan: Plan): RunSpec[][] {
+  const variants: RunSpec[] = [
+    ...THROUGHPUT_VARIANTS.map((variant) => ({ variant, bytes: 0 })),
+    { variant: 'upload', bytes: 0, s3InProcess: true },
+  ];
+  const reps: RunSpec[][] = [];
+  for (let rep = 0; rep < plan.throughput.reps; rep++) {
+    reps.push(plan.throughput.sizes.flatMap((bytes) => rotate(variants, rep).map((v) => ({ ...v, bytes }))));
+  }
+  return reps;
+}
+
+export function tuningSpecs(plan: Plan): RunSpec[][] {
+  const { bytes, partSizesMiB, queueSizes } = plan.tuning;
+  const combos = partSizesMiB.flatMap((partSizeMiB) =>
+    queueSizes.map((queueSize): RunSpec => ({ variant: 'archiver', bytes, partSizeMiB, queueSize })),
+  );
+  return Array.from({ length: plan.tuning.reps }, (_, rep) => rotate(combos, rep * 5));
+}
+
+export function memorySpecs(plan: Plan): RunSpec[] {
+  return [
+    ...plan.memory.archiver.map((bytes): RunSpec => ({ variant: 'archiver', bytes })),
+    ...plan.memory.naive.map((bytes): RunSpec => ({ variant: 'naive', bytes })),
+  ];
+}
+
+export function costInputSpecs(plan: Plan): RunSpec[][] {
+  return Array.from({ length: plan.costInputs.reps }, () =>
+    plan.costInputs.sizes.map((bytes): RunSpec => ({ variant: 'archiver', bytes })),
+  );
+}
+
+/** How many progress steps the plan has. */
+export function stepCount(plan: Plan): number {
+  return (
+    throughputSpecs(plan).flat().length +
+    memorySpecs(plan).length +
+    tuningSpecs(plan).flat().length +
+    costInputSpecs(plan).flat().length +
+    INGEST_STAND_INS.length +
+    1
+  );
+}
+
+export async function runSpecs(
+  transfers: Transfers,
+  progress: Progress,
+  label: string,
+  reps: RunSpec[][],
+): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const [i, specs] of reps.entries()) {
+    for (const spec of specs)
+      runs.push(await measureStep(transfers, progress, `${label} ${i + 1}/${reps.length}`, spec));
+  }
+  return runs;
+}
+
+const INGEST_STAND_INS: SqsStandIn[] = ['mock', 'sdk'];
+
+export async function runIngestCpu(plan: Plan, workers: Workers, progress: Progress): Promise<IngestCpuMeasurement[]> {
+  const results: IngestCpuMeasurement[] = [];
+  for (const standIn of INGEST_STAND_INS) {
+    progress.step(
+      `ingest CPU per webhook, SQS ${standIn === 'mock' ? 'mocked (aws-sdk-client-mock)' : 'SDK + in-memory HTTP'}`,
+    );
+    const webhooks = join(workers.dir, 'webhooks.json');
+    writeFileSync(webhooks, JSON.stringify(benchWebhooks()));
+    const result = await runChild<IngestCpuMeasurement>(
+      workers.path.ingest,
+      ['--worker', standIn, String(plan.ingest.iterations), String(plan.ingest.warmUp), webhooks],
+      {},
+      { stdout: 'ignore' },
+    );
+    progress.done(
+      `typical p50 ${result.typical.p50Ms.toFixed(2)} ms / p99 ${result.typical.p99Ms.toFixed(2)} ms; 50 links p50 ${result.fifty.p50Ms.toFixed(2)} ms / p99 ${result.fifty.p99Ms.toFixed(2)} ms`,
+    );
+    results.push(result);
+  }
+  return results;
+}
+
+export async function runBundles(progress: Progress): Promise<BundleMeasurement[]> {
+  progress.step('Lambda bundles (esbuild, as CDK bundles them)');
+  const results = await runChild<BundleMeasurement[]>(
+    new URL('./lambda-bundles.ts', import.meta.url),
+    ['--worker'],
+    {},
+  );
+  progress.done(results.map((b) => `${b.lambda} (${b.variant}) ${(b.bytes / 1000).toFixed(1)} KB`).join(', '));
+  return results;
+}
