@@ -133,7 +133,7 @@ export function extractFromWebhook(envelope: WebhookEnvelope, files: FilesOrigin
     candidates.push({ field: 'data.content.original_content_url', value: original, kind: 'original-email' });
   }
   const context: JobContext = {
-    conversationId: String(data.conversation.csid),
+    conversationId: canonicalCsid(data.conversation.csid),
     source: 'webhook',
     orgId: envelope.organization?.id,
     messageId: data.message_id ?? undefined,
@@ -208,7 +208,7 @@ export function extractFromMessageApi(
     const one = collect(
       candidates,
       {
-        conversationId: String(conversationId),
+        conversationId: canonicalCsid(conversationId),
         source: 'messages-api',
         messageId: idString(message.id),
         createdAt: typeof message.createdAt === 'string' ? parseDixaTimestamp(message.createdAt) : undefined,
@@ -250,7 +250,7 @@ export function extractFromExport(row: unknown, files: FilesOrigin, field = 'row
   return collect(
     candidates,
     {
-      conversationId: String(csid),
+      conversationId: canonicalCsid(csid),
       source: 'export',
       messageId: idString(row.id),
       createdAt: createdAt && !Number.isNaN(createdAt.getTime()) ? createdAt.toISOString() : undefined,
@@ -275,6 +275,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const isCsid = (value: unknown): value is number | string =>
   (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
   (typeof value === 'string' && /^\d{1,20}$/.test(value));
+
+/** One spelling per conversation: `"00012"` and `12` are the same csid and must share one S3 prefix. */
+export const canonicalCsid = (value: number | string): string => BigInt(value).toString();
 
 /** An id as the job contract carries it: a 1–256 character string (integers are accepted and stringified). */
 function idString(value: unknown): string | undefined {

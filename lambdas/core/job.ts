@@ -10,7 +10,10 @@ export type FileKind = (typeof FILE_KINDS)[number];
 export type JobSource = (typeof JOB_SOURCES)[number];
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
-const csid = v.pipe(v.string(), v.regex(/^\d{1,20}$/, 'conversationId must be a numeric csid'));
+const csid = v.pipe(
+  v.string(),
+  v.regex(/^(0|[1-9]\d{0,19})$/, 'conversationId must be a numeric csid without leading zeros'),
+);
 
 export const FileJobSchema = v.strictObject({
   v: v.literal(1),

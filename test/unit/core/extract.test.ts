@@ -662,3 +662,34 @@ describe('one file, three roads', () => {
     expect(new Set([fromHook!.conversationId, fromApi!.conversationId, fromExport!.conversationId]).size).toBe(1);
   });
 });
+
+describe('conversation ids have one spelling', () => {
+  const link = '/private/org-1/attachments/a.pdf';
+  const csids = [12, '12', '0012', '00000000000000000012'];
+
+  it.each(csids)('webhook csid %j lands on conversation "12"', (csid) => {
+    const envelope = parseWebhookEnvelope(messageAdded({ conversation: { csid }, attachments: [link] }));
+    if (!envelope.ok) throw new Error(envelope.reason);
+    const result = extractFromWebhook(envelope.envelope, files);
+    expect(result.ok && result.jobs.map((job) => job.conversationId)).toEqual(['12']);
+  });
+
+  it.each(csids)('export csid %j and message API csid %j land on conversation "12"', (csid) => {
+    expect(extractFromExport({ csid, attached_files: [link] }, files).jobs[0]?.conversationId).toBe('12');
+    const rows = [{ id: 'm1', attributes: { attachments: [{ url: link }] } }];
+    expect(extractFromMessageApi(csid, rows, files).jobs[0]?.conversationId).toBe('12');
+  });
+
+  it('the job contract refuses a non-canonical csid, so no other road can split a conversation', () => {
+    const job = {
+      v: 1,
+      url: `${FILES}${link}`,
+      visibility: 'private',
+      kind: 'attachment',
+      conversationId: '012',
+      source: 'export',
+    };
+    expect(parseFileJob(JSON.stringify(job), files)).toMatchObject({ ok: false });
+    expect(parseFileJob(JSON.stringify({ ...job, conversationId: '0' }), files)).toMatchObject({ ok: true });
+  });
+});
