@@ -8,8 +8,8 @@
  * Redirects are not followed: the token is only ever sent to the configured origins.
  */
 import { STATUS_CODES } from 'node:http';
+import { parseDixaOrigin } from '../../lambdas/core/links.ts';
 import { CliError } from '../errors.ts';
-import { isLoopbackUrl } from '../shared/aws-endpoint.ts';
 import { type Clock, Pacer, systemClock } from './pacer.ts';
 import { exportQuery, type Window } from './windows.ts';
 
@@ -195,18 +195,9 @@ function describe(body: unknown): string {
  * for the fake in tests and local mode), an origin without credentials, path, query or fragment.
  */
 export function parseDixaBaseUrl(value: string, name: string): string {
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new CliError(`${name} is not a URL: ${JSON.stringify(value)}`);
+    return parseDixaOrigin(value, name).origin;
+  } catch (error) {
+    throw new CliError((error as Error).message);
   }
-  const plainLoopback = url.protocol === 'http:' && isLoopbackUrl(url);
-  if (url.protocol !== 'https:' && !plainLoopback) {
-    throw new CliError(`${name} must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])`);
-  }
-  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
-    throw new CliError(`${name} must be an origin such as https://exports.dixa.io, without credentials or a path`);
-  }
-  return url.origin;
 }

@@ -6,7 +6,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import type { FilesOrigin } from '../core/links.ts';
+import { type FilesOrigin, isLoopbackHostname } from '../core/links.ts';
 
 // Two lists: a BlockList matches IPv4 queries against IPv6 rules too (as ::ffff:a.b.c.d), which the IPv4-mapped
 // rule below would turn into "every IPv4 address".
@@ -60,8 +60,7 @@ export interface HopPolicy {
 }
 
 export function hopPolicy(files: FilesOrigin): HopPolicy {
-  const host = new URL(files.origin).hostname;
-  return { files, loopback: host === '127.0.0.1' || host === 'localhost' || host === '[::1]' };
+  return { files, loopback: isLoopbackHostname(new URL(files.origin).hostname) };
 }
 
 /** Why a hop is refused, or undefined when it may be fetched. */

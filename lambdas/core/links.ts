@@ -32,22 +32,32 @@ export interface FilesOrigin {
   authority: string;
 }
 
-/** Plain http is for tests and local mode only: the fake files server listens on loopback. */
+/** Plain http is for tests and local mode only: the fakes of Dixa listen on loopback. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export function parseFilesBaseUrl(value: string = DEFAULT_FILES_BASE_URL): FilesOrigin {
+export const isLoopbackHostname = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname.toLowerCase());
+
+/**
+ * A Dixa origin from configuration (files host, API, exports): credentials are sent there, so https only (plain
+ * http only on loopback), and an origin without userinfo, path, query or fragment. Errors name `what`.
+ */
+export function parseDixaOrigin(value: string, what: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`files base URL is not a URL: ${JSON.stringify(value)}`);
+    throw new Error(`${what} is not a URL: ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('files base URL must be http(s)');
-  if (url.username || url.password) throw new Error('files base URL must not carry credentials');
-  if (url.pathname !== '/' || url.search || url.hash) throw new Error('files base URL must be an origin only');
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new Error('files base URL may use http only on a loopback host (127.0.0.1, localhost, [::1])');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw new Error(`${what} must be https (http only on a loopback host: 127.0.0.1, localhost, [::1])`);
   }
+  if (url.username || url.password) throw new Error(`${what} must not carry credentials`);
+  if (url.pathname !== '/' || url.search || url.hash) throw new Error(`${what} must be an origin only`);
+  return url;
+}
+
+export function parseFilesBaseUrl(value: string = DEFAULT_FILES_BASE_URL): FilesOrigin {
+  const url = parseDixaOrigin(value, 'files base URL');
   return { origin: url.origin, protocol: url.protocol, authority: url.host.toLowerCase() };
 }
 

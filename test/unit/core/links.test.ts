@@ -47,7 +47,7 @@ describe('parseFilesBaseUrl', () => {
 
   it.each([
     ['not a url', /not a URL/],
-    ['ftp://files.dixa.io', /must be http\(s\)/],
+    ['ftp://files.dixa.io', /must be https/],
     ['https://user:pw@files.dixa.io', /credentials/],
     ['https://files.dixa.io/base', /origin only/],
     ['https://files.dixa.io/?x=1', /origin only/],

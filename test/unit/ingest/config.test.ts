@@ -34,7 +34,10 @@ describe('ingestConfigFromEnv', () => {
     [{ JOB_QUEUE_URL: QUEUE, MAX_BODY_BYTES: '1e6' }, 'MAX_BODY_BYTES must be a positive integer, got "1e6"'],
     [{ JOB_QUEUE_URL: QUEUE, MAX_BODY_BYTES: '0' }, 'MAX_BODY_BYTES must be a positive integer, got "0"'],
     [{ JOB_QUEUE_URL: QUEUE, SIGNATURE_TOLERANCE_SECONDS: '-5' }, 'SIGNATURE_TOLERANCE_SECONDS must be a positive'],
-    [{ JOB_QUEUE_URL: QUEUE, DIXA_FILES_BASE_URL: 'http://files.dixa.io' }, 'DIXA_FILES_BASE_URL: files base URL may'],
+    [
+      { JOB_QUEUE_URL: QUEUE, DIXA_FILES_BASE_URL: 'http://files.dixa.io' },
+      'DIXA_FILES_BASE_URL: files base URL must be https',
+    ],
     [{ JOB_QUEUE_URL: QUEUE, DIXA_FILES_BASE_URL: 'ftp://files.dixa.io' }, 'DIXA_FILES_BASE_URL: files base URL must'],
   ])('rejects %j', (env, message) => {
     expect(() => ingestConfigFromEnv(env)).toThrow(ConfigError);
