@@ -16,7 +16,7 @@ Commands:
 `;
 
 async function load(name: string): Promise<Command> {
-  const module = (await import(`./commands/${name}.ts`)) as { command: Command };
+  const module = (await import(/* @vite-ignore */ `./commands/${name}.ts`)) as { command: Command };
   return module.command;
 }
 
