@@ -1,0 +1,44 @@
+/**
+ * The secrets the test suites hand to the code under test: Dixa API tokens (sent as
+ * `Authorization: Basic base64("bearer:" + token)`) and webhook signing secrets. The leak check
+ * (test/leak-check/setup.ts) fails any test run whose output contains one of them.
+ *
+ * New suites: import a constant from here. Suites with their own literal are listed in LEGACY_TEST_SECRETS so
+ * the check knows them too (test/leak-check/registry.test.ts fails when a suite adds a token or secret literal
+ * that is in neither list).
+ */
+
+export const SOAK_API_TOKEN = 'soak-api-token-7f3a9c21';
+export const SOAK_WEBHOOK_SECRET = '9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877665544';
+export const LOAD_WEBHOOK_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+/** Literal tokens and secrets of suites written before this file, with where they live. */
+export const LEGACY_TEST_SECRETS: readonly string[] = [
+  '5e6f7a8b9c0d1e2f30415263748596a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d', // test/e2e/helpers.ts WEBHOOK_SECRET
+  '6b1f0e5d2c3a49788a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef', // test/fixtures/apigw/webhook-event.ts
+  '00112233445566778899aabbccddeeff', // test/unit/local/sign.test.ts
+  'fake-dixa-token', // test/fakes/files-server.ts default token
+  'e2e-api-token', // test/e2e/local-mode.test.ts
+  'restart-token', // test/e2e/restart.test.ts
+  'test-api-token', // test/integration/ingest.test.ts, test/unit/ingest/harness.ts
+  'test-token', // test/integration/archiver-harness.ts
+  'rotated-token', // test/integration/archiver.test.ts
+  'a-token-we-do-not-have', // test/integration/archiver.test.ts
+  'integration-token', // test/integration/backfill.test.ts
+  'revoked-token', // test/integration/backfill.test.ts
+  'e2e-token', // test/integration/backfill-e2e.test.ts
+  'unit-test-token', // test/unit/backfill/dixa-client.test.ts
+  'wrong-token', // test/unit/backfill/dixa-client.test.ts
+  'unit-secret-token-4711', // test/unit/archiver/handler.test.ts
+  'fetch-token', // test/unit/archiver/fetch-file.test.ts
+  'bench-token', // bench/archiver-memory.ts
+  'zz-secret-zz', // test/unit/local/config.test.ts (an invalid DIXA_WEBHOOK_SECRET)
+];
+
+/** Everything the leak check looks for, literally. */
+export const KNOWN_TEST_SECRETS: readonly string[] = [
+  SOAK_API_TOKEN,
+  SOAK_WEBHOOK_SECRET,
+  LOAD_WEBHOOK_SECRET,
+  ...LEGACY_TEST_SECRETS,
+];
