@@ -28,11 +28,13 @@ export interface StackConfig {
   transitionStorageClass: TransitionStorageClass;
   /** Expire (delete-mark) archived objects after this many days; unset = keep forever. */
   expireAfterDays: number | undefined;
-  /** Permanently remove noncurrent versions (overwritten or erased) after this many days. */
+  /** Permanently remove noncurrent versions (overwritten, or hidden by a delete marker) after this many days. */
   noncurrentVersionExpireDays: number;
   objectLockMode: ObjectLockMode;
   /** Default Object Lock retention in days; set exactly when objectLockMode is not NONE. */
   objectLockDays: number | undefined;
+  /** Let the erase policy bypass GOVERNANCE retention (s3:BypassGovernanceRetention); only with GOVERNANCE. */
+  eraseBypassGovernance: boolean;
   accessLogExpireDays: number;
   maxReceiveCount: number;
   archiverMemoryMiB: number;
@@ -64,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<StackConfig> = {
   noncurrentVersionExpireDays: 30,
   objectLockMode: 'NONE',
   objectLockDays: undefined,
+  eraseBypassGovernance: false,
   accessLogExpireDays: 365,
   maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
   archiverMemoryMiB: 512,
@@ -120,6 +123,7 @@ export function parseConfig(get: ContextReader, allKeys: readonly string[] = [])
     noncurrentVersionExpireDays: read.integer('noncurrentVersionExpireDays', 1, 36_500),
     objectLockMode: read.oneOf('objectLockMode', ['NONE', 'GOVERNANCE', 'COMPLIANCE']),
     objectLockDays: read.optionalInteger('objectLockDays', 1, 36_500),
+    eraseBypassGovernance: read.boolean('eraseBypassGovernance'),
     accessLogExpireDays: read.integer('accessLogExpireDays', 1, 36_500),
     maxReceiveCount: read.integer('maxReceiveCount', 1, 1000),
     archiverMemoryMiB: read.integer('archiverMemoryMiB', 128, 10_240),
@@ -163,6 +167,11 @@ function checkCombinations(config: StackConfig): void {
   }
   if (config.objectLockMode !== 'NONE' && config.objectLockDays === undefined) {
     throw new ConfigError(`Missing context "objectLockDays": required with "objectLockMode" ${config.objectLockMode}`);
+  }
+  if (config.eraseBypassGovernance && config.objectLockMode !== 'GOVERNANCE') {
+    throw new ConfigError(
+      `Invalid context "eraseBypassGovernance": only allowed with "objectLockMode" GOVERNANCE, got ${config.objectLockMode}`,
+    );
   }
   const { transitionAfterDays, expireAfterDays, objectLockDays } = config;
   if (
@@ -228,6 +237,15 @@ class Reader {
       throw invalid(key, `an integer ${min}-${max}`, value);
     }
     return number;
+  }
+
+  /** `true`/`false` from cdk.json, or the strings "true"/"false" from `-c key=value`. */
+  boolean(key: keyof StackConfig): boolean {
+    const value = this.raw(key);
+    if (value === undefined) return this.default(key) as boolean;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw invalid(key, 'true or false', value);
   }
 
   oneOf<T extends string>(key: keyof StackConfig, allowed: readonly T[]): T {

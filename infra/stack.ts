@@ -1,7 +1,7 @@
 /**
  * The whole pipeline in one stack:
  *   Dixa ─▶ WebhookApi ─▶ IngestFunction ─▶ JobQueue ─▶ ArchiverFunction ─▶ ArchiveBucket
- * plus the Dixa secret, the compliance read policy, alarms and a dashboard. Settings come from StackConfig.
+ * plus the Dixa secret, the managed policies for people (compliance read, erase, redrive), alarms and a dashboard. Settings come from StackConfig.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,9 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from './config.ts';
 import { ArchiveBucket } from './constructs/archive-bucket.ts';
 import { ArchiverFunction } from './constructs/archiver-function.ts';
+import { ComplianceErasePolicy } from './constructs/compliance-erase-policy.ts';
 import { ComplianceReadPolicy } from './constructs/compliance-read-policy.ts';
+import { ComplianceRedrivePolicy } from './constructs/compliance-redrive-policy.ts';
 import { DixaSecret } from './constructs/dixa-secret.ts';
 import { IngestFunction } from './constructs/ingest-function.ts';
 import { JobQueue } from './constructs/job-queue.ts';
@@ -50,6 +52,12 @@ export class DixaArchiverStack extends Stack {
       logRetention,
     });
     const compliance = new ComplianceReadPolicy(this, 'ComplianceRead', archive, config.archivePrefix);
+    const erase = new ComplianceErasePolicy(this, 'ComplianceErase', {
+      archive,
+      archivePrefix: config.archivePrefix,
+      bypassGovernance: config.eraseBypassGovernance,
+    });
+    const redrive = new ComplianceRedrivePolicy(this, 'ComplianceRedrive', jobs);
     const monitoring = new Monitoring(this, 'Monitoring', {
       dashboardName: this.stackName,
       ingest: ingest.function,
@@ -68,6 +76,8 @@ export class DixaArchiverStack extends Stack {
       DeadLetterQueueUrl: [jobs.deadLetterQueue.queueUrl, 'Failed file jobs, with their reason (redrive reads here)'],
       SecretArn: [secret.secret.secretArn, 'Put {"apiToken","webhookSecret"} here'],
       ComplianceReadPolicyArn: [compliance.policy.managedPolicyArn, 'Attach to the compliance team'],
+      ComplianceErasePolicyArn: [erase.policy.managedPolicyArn, 'Attach only to a tightly held erasure role'],
+      ComplianceRedrivePolicyArn: [redrive.policy.managedPolicyArn, 'Attach to the operators who redrive failed jobs'],
       DashboardName: [monitoring.dashboard.dashboardName, 'CloudWatch dashboard'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {

@@ -98,7 +98,9 @@ function lifecycleRules(props: ArchiveBucketProps): LifecycleRule[] {
   const rules: LifecycleRule[] = [
     // Backstop for uploads a crashed or timed-out archiver could not abort itself.
     { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-    // Erased or overwritten versions disappear for good after this delay; then their delete markers go too.
+    // Overwritten versions, and versions hidden by a delete marker (a delete without a version id, ExpireArchive),
+    // disappear for good after this delay; then their delete markers go too. `erase` needs no such delay: it deletes
+    // by version id, which is permanent at once.
     {
       id: 'ExpireNoncurrentVersions',
       noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpireDays),

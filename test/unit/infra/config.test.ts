@@ -42,6 +42,8 @@ const BAD_VALUES: [string, unknown, string][] = [
     'Invalid context "noncurrentVersionExpireDays": expected an integer 1-36500, got "x"',
   ],
   ['objectLockDays', '0', 'Invalid context "objectLockDays": expected an integer 1-36500, got "0"'],
+  ['eraseBypassGovernance', 'yes', 'Invalid context "eraseBypassGovernance": expected true or false, got "yes"'],
+  ['eraseBypassGovernance', 1, 'Invalid context "eraseBypassGovernance": expected true or false, got 1'],
   ['accessLogExpireDays', '0', 'Invalid context "accessLogExpireDays": expected an integer 1-36500, got "0"'],
   ['oldestJobAlarmMinutes', '0', 'Invalid context "oldestJobAlarmMinutes": expected an integer 1-20160, got "0"'],
   ['logRetentionDays', '10', 'Invalid context "logRetentionDays": expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120'],
@@ -99,6 +101,14 @@ describe('parseConfig', () => {
     expect(parse({ maxReceiveCount: ' 7 ' }).maxReceiveCount).toBe(7);
   });
 
+  it('reads booleans from strings (-c key=value) and from JSON booleans (cdk.json) alike', () => {
+    const governance = { objectLockMode: 'GOVERNANCE', objectLockDays: 30 };
+    expect(parse({ ...governance, eraseBypassGovernance: 'true' }).eraseBypassGovernance).toBe(true);
+    expect(parse({ ...governance, eraseBypassGovernance: true }).eraseBypassGovernance).toBe(true);
+    expect(parse({ ...governance, eraseBypassGovernance: 'false' }).eraseBypassGovernance).toBe(false);
+    expect(parse({ eraseBypassGovernance: false }).eraseBypassGovernance).toBe(false);
+  });
+
   it('treats an empty value as unset', () => {
     expect(parse({ alarmEmail: '', transitionAfterDays: '' })).toEqual(DEFAULT_CONFIG);
   });
@@ -112,6 +122,7 @@ describe('parseConfig', () => {
       archiveEncryption: 'SSE-KMS',
       objectLockMode: 'GOVERNANCE',
       objectLockDays: '30',
+      eraseBypassGovernance: 'true',
       transitionAfterDays: '30',
       transitionStorageClass: 'STANDARD_IA',
       expireAfterDays: '400',
@@ -123,6 +134,7 @@ describe('parseConfig', () => {
       archiveEncryption: 'SSE-KMS',
       objectLockMode: 'GOVERNANCE',
       objectLockDays: 30,
+      eraseBypassGovernance: true,
       transitionAfterDays: 30,
       expireAfterDays: 400,
       dixaFilesBaseUrl: 'https://files.dixa.io',
@@ -155,6 +167,14 @@ describe('parseConfig', () => {
     [
       { objectLockMode: 'GOVERNANCE', objectLockDays: '365', expireAfterDays: '100' },
       'Invalid context "expireAfterDays": must be at least "objectLockDays" (365), got 100',
+    ],
+    [
+      { eraseBypassGovernance: 'true' },
+      'Invalid context "eraseBypassGovernance": only allowed with "objectLockMode" GOVERNANCE, got NONE',
+    ],
+    [
+      { objectLockMode: 'COMPLIANCE', objectLockDays: '30', eraseBypassGovernance: true },
+      'Invalid context "eraseBypassGovernance": only allowed with "objectLockMode" GOVERNANCE, got COMPLIANCE',
     ],
     [
       { apiRateLimit: '100', apiBurstLimit: '50' },

@@ -37,6 +37,10 @@ function resource(template: Template, id: string): CfnResource {
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 const objectsArn = (bucketId: string, pattern: string) => ({ 'Fn::Join': ['', [getAtt(bucketId), `/${pattern}`]] });
 
+function managedPolicyStatements(template: Template, policyId: string): Statement[] {
+  return resource(template, policyId).Properties.PolicyDocument.Statement as Statement[];
+}
+
 function allPolicyStatements(template: Template): { owner: string; statement: Statement }[] {
   const policies = {
     ...template.findResources('AWS::IAM::Policy'),
@@ -384,11 +388,13 @@ describe('the stack with the default config', () => {
       expect(statements).toHaveLength(6);
     });
 
-    it('grants no wildcard action, no "*" resource, no delete, and no AWS managed policy to the Lambdas', () => {
-      for (const { statement } of allPolicyStatements(template)) {
+    it('grants no wildcard action, no "*" resource, no delete but to erasure, and no AWS managed policy to the Lambdas', () => {
+      const erasePolicy = id('ComplianceErase/Policy');
+      for (const { owner, statement } of allPolicyStatements(template)) {
         for (const action of actionsOf(statement)) {
           expect(action).not.toContain('*');
-          expect(action).not.toMatch(/Delete(Object|Bucket)|PutBucket|PutObjectRetention|BypassGovernance/);
+          expect(action).not.toMatch(/PutBucket|PutObjectRetention|PutObjectLegalHold|BypassGovernance/);
+          if (owner !== erasePolicy) expect(action, owner).not.toMatch(/Delete(Object|Bucket)/);
         }
         expect(statement.Resource).not.toBe('*');
       }
@@ -418,6 +424,107 @@ describe('the stack with the default config', () => {
       expect(outputValue(template, 'ComplianceReadPolicyArn')).toEqual({
         Ref: id('ComplianceRead/Policy'),
       });
+    });
+  });
+
+  describe('erase policy', () => {
+    let statements: Statement[];
+    beforeAll(() => {
+      statements = managedPolicyStatements(template, id('ComplianceErase/Policy'));
+    });
+
+    it('grants exactly what `erase` needs: list, read and delete conversations, write receipts', () => {
+      const bucket = id('Archive/Bucket');
+      expect(statements).toEqual([
+        {
+          Sid: 'ListArchive',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+          Resource: getAtt(bucket),
+          Condition: { StringLike: { 's3:prefix': ['dixa/conversations/*'] } },
+        },
+        {
+          Sid: 'ReadArchive',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectVersion'],
+          Resource: objectsArn(bucket, 'dixa/conversations/*'),
+        },
+        {
+          Sid: 'ReadObjectLockConfiguration',
+          Effect: 'Allow',
+          Action: 's3:GetBucketObjectLockConfiguration',
+          Resource: getAtt(bucket),
+        },
+        {
+          Sid: 'EraseConversations',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          Resource: objectsArn(bucket, 'dixa/conversations/*'),
+        },
+        {
+          Sid: 'WriteErasureReceipts',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: objectsArn(bucket, 'dixa/erasure-receipts/*'),
+        },
+      ]);
+    });
+
+    it('cannot delete (or read) receipts, nor touch anything outside the conversations and receipts folders', () => {
+      const onReceipts = statements.filter((s) => JSON.stringify(s.Resource).includes('erasure-receipts'));
+      expect(onReceipts.flatMap(actionsOf)).toEqual(['s3:PutObject']);
+      const allowed = [
+        JSON.stringify(getAtt(id('Archive/Bucket'))),
+        JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*')),
+        JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/erasure-receipts/*')),
+      ];
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        expect(allowed).toContain(JSON.stringify(statement.Resource));
+      }
+      // The only bucket-level grants: listing limited to conversations, and reading the Object Lock setting.
+      const onBucket = statements.filter((s) => JSON.stringify(s.Resource) === allowed[0]);
+      expect(onBucket.flatMap(actionsOf).sort()).toEqual([
+        's3:GetBucketObjectLockConfiguration',
+        's3:ListBucket',
+        's3:ListBucketVersions',
+      ]);
+    });
+
+    it('does not bypass governance retention without Object Lock, and is attached to nobody', () => {
+      expect(statements.flatMap(actionsOf)).not.toContain('s3:BypassGovernanceRetention');
+      const policy = resource(template, id('ComplianceErase/Policy')).Properties;
+      expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
+      expect(outputValue(template, 'ComplianceErasePolicyArn')).toEqual({ Ref: id('ComplianceErase/Policy') });
+    });
+  });
+
+  describe('redrive policy', () => {
+    it('lets an operator drain the dead-letter queue into the job queue, and nothing else', () => {
+      expect(managedPolicyStatements(template, id('ComplianceRedrive/Policy'))).toEqual([
+        {
+          Sid: 'DrainDeadLetterQueue',
+          Effect: 'Allow',
+          Action: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ListMessageMoveTasks',
+            'sqs:ReceiveMessage',
+            'sqs:StartMessageMoveTask',
+          ],
+          Resource: getAtt(id('Jobs/DeadLetterQueue')),
+        },
+        {
+          Sid: 'RefillJobQueue',
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Resource: getAtt(id('Jobs/Queue')),
+        },
+      ]);
+      const policy = resource(template, id('ComplianceRedrive/Policy')).Properties;
+      expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
+      expect(outputValue(template, 'ComplianceRedrivePolicyArn')).toEqual({ Ref: id('ComplianceRedrive/Policy') });
     });
   });
 
@@ -522,7 +629,9 @@ describe('the stack with the default config', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
       [
         'ArchiveBucketName',
+        'ComplianceErasePolicyArn',
         'ComplianceReadPolicyArn',
+        'ComplianceRedrivePolicyArn',
         'DashboardName',
         'DeadLetterQueueUrl',
         'JobQueueUrl',
@@ -622,6 +731,17 @@ describe('the stack with every option set', () => {
     });
   });
 
+  it('lets the erase policy read records and write receipts with the key, and never bypass COMPLIANCE retention', () => {
+    const statements = managedPolicyStatements(template, id('ComplianceErase/Policy'));
+    expect(statements).toContainEqual({
+      Sid: 'UseArchiveKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: getAtt(id('Archive/Key')),
+    });
+    expect(statements.flatMap(actionsOf)).not.toContain('s3:BypassGovernanceRetention');
+  });
+
   it('enables Object Lock with the default retention mode and days', () => {
     expect(resource(template, id('Archive/Bucket')).Properties).toMatchObject({
       ObjectLockEnabled: true,
@@ -661,6 +781,18 @@ describe('the stack with every option set', () => {
     const compliance = resource(template, id('ComplianceRead/Policy')).Properties.PolicyDocument.Statement;
     expect(compliance[0].Condition).toEqual({ StringLike: { 's3:prefix': ['archive/dixa', 'archive/dixa/*'] } });
     expect(compliance[1].Resource).toEqual(objectsArn(id('Archive/Bucket'), 'archive/dixa/*'));
+    const erase = managedPolicyStatements(template, id('ComplianceErase/Policy'));
+    expect(erase[0]?.Condition).toEqual({ StringLike: { 's3:prefix': ['archive/dixa/conversations/*'] } });
+    expect(erase.map((s) => JSON.stringify(s.Resource))).toEqual(
+      [
+        getAtt(id('Archive/Bucket')),
+        objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
+        getAtt(id('Archive/Bucket')),
+        objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
+        objectsArn(id('Archive/Bucket'), 'archive/dixa/erasure-receipts/*'),
+        getAtt(id('Archive/Key')),
+      ].map((r) => JSON.stringify(r)),
+    );
   });
 
   it('passes the archiver settings to the archiver', () => {
@@ -721,6 +853,38 @@ describe('the stack with every option set', () => {
       Endpoint: 'compliance@example.com',
       TopicArn: { Ref: id('Monitoring/AlarmTopic') },
     });
+  });
+});
+
+describe('the stack with Object Lock GOVERNANCE', () => {
+  const bypassStatements = (context: Record<string, unknown>) => {
+    const { template, stack } = synthesize({ objectLockMode: 'GOVERNANCE', objectLockDays: 30, ...context });
+    const statements = managedPolicyStatements(template, logicalIdAt(stack, 'ComplianceErase/Policy'));
+    const bypass = statements.filter((s) => actionsOf(s).includes('s3:BypassGovernanceRetention'));
+    return { bypass, bucket: logicalIdAt(stack, 'Archive/Bucket'), template, stack };
+  };
+
+  it('lets the erase policy bypass governance retention on conversations only when eraseBypassGovernance allows it', () => {
+    const { bypass, bucket } = bypassStatements({ eraseBypassGovernance: 'true' });
+    expect(bypass).toEqual([
+      {
+        Sid: 'BypassGovernanceRetention',
+        Effect: 'Allow',
+        Action: 's3:BypassGovernanceRetention',
+        Resource: objectsArn(bucket, 'dixa/conversations/*'),
+      },
+    ]);
+  });
+
+  it('grants no bypass by default, and nobody else ever gets one', () => {
+    const { bypass, template, stack } = bypassStatements({});
+    expect(bypass).toEqual([]);
+    const elsewhere = allPolicyStatements(template).filter(
+      ({ owner, statement }) =>
+        owner !== logicalIdAt(stack, 'ComplianceErase/Policy') &&
+        actionsOf(statement).includes('s3:BypassGovernanceRetention'),
+    );
+    expect(elsewhere).toEqual([]);
   });
 });
 
