@@ -199,7 +199,13 @@ async function writeReceipt(archive: Archive, key: string, receipt: ErasureRecei
   const body = `${JSON.stringify(receipt, null, 2)}\n`;
   try {
     await archive.s3.send(
-      new PutObjectCommand({ Bucket: archive.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: archive.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
     );
   } catch (error: unknown) {
     // The objects are gone; the receipt must not be: hand it to the person instead.

@@ -15,6 +15,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { conversationsRoot } from '../../lambdas/core/keys.ts';
 import type { StackConfig } from '../config.ts';
 
 export type ArchiveBucketProps = Pick<
@@ -120,7 +121,9 @@ function lifecycleRules(props: ArchiveBucketProps): LifecycleRule[] {
     });
   }
   if (props.expireAfterDays !== undefined) {
-    rules.push({ id: 'ExpireArchive', prefix: archive, expiration: Duration.days(props.expireAfterDays) });
+    // Files and records only: erasure receipts are the proof that data was erased and must outlive it.
+    const files = conversationsRoot(props.archivePrefix);
+    rules.push({ id: 'ExpireArchive', prefix: files, expiration: Duration.days(props.expireAfterDays) });
   }
   return rules;
 }

@@ -7,7 +7,7 @@
  */
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { conversationPrefix, receiptPrefix } from '../../lambdas/core/keys.ts';
+import { conversationsRoot, receiptPrefix } from '../../lambdas/core/keys.ts';
 import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
 import { archiveKeyStatements, listAndReadStatements } from './compliance-statements.ts';
@@ -26,7 +26,7 @@ export class ComplianceErasePolicy extends Construct {
     super(scope, id);
     const { archive } = props;
     // The key layout's own folders (lambdas/core/keys.ts): `<prefix>/conversations/*`, `<prefix>/erasure-receipts/*`.
-    const conversations = `${conversationPrefix(props.archivePrefix, '').slice(0, -1)}*`;
+    const conversations = `${conversationsRoot(props.archivePrefix)}*`;
     const receipts = `${receiptPrefix(props.archivePrefix)}*`;
     const conversationObjects = archive.bucket.arnForObjects(conversations);
 

@@ -27,8 +27,13 @@ export function normalizePrefix(prefix: string): string {
   return segments.join('/');
 }
 
+/** `<prefix>/conversations/`: every archived file and record, and nothing else (receipts live beside it). */
+export function conversationsRoot(prefix: string): string {
+  return `${prefix ? `${prefix}/` : ''}conversations/`;
+}
+
 export function conversationPrefix(prefix: string, conversationId: string): string {
-  return `${prefix ? `${prefix}/` : ''}conversations/${conversationId}/`;
+  return `${conversationsRoot(prefix)}${conversationId}/`;
 }
 
 export function receiptPrefix(prefix: string): string {

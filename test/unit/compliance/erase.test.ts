@@ -75,6 +75,8 @@ describe('erase on a versioned bucket', () => {
     expect(receiptKey).toMatch(new RegExp(`^${PREFIX}/erasure-receipts/.+-${CSID}\\.json$`));
     const stored = JSON.parse(receipts()[0]!.body.toString()) as ErasureReceipt;
     expect(stored).toEqual(receipt);
+    // A receipt is written once and never replaced (the erase policy cannot delete receipts; this keeps it from overwriting one).
+    expect(bucket.mock.commandCalls(PutObjectCommand).at(-1)?.args[0].input.IfNoneMatch).toBe('*');
     expect(JSON.stringify(stored)).not.toContain('John Doe'); // names files came with are not in the receipt
   });
 

@@ -768,7 +768,7 @@ describe('the stack with every option set', () => {
         Prefix: 'archive/dixa/',
         Transitions: [{ StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 90 }],
       },
-      { Id: 'ExpireArchive', Status: 'Enabled', Prefix: 'archive/dixa/', ExpirationInDays: 3650 },
+      { Id: 'ExpireArchive', Status: 'Enabled', Prefix: 'archive/dixa/conversations/', ExpirationInDays: 3650 },
     ]);
     expect(resource(template, id('Archive/AccessLogs')).Properties.LifecycleConfiguration.Rules).toEqual([
       { Id: 'ExpireAccessLogs', Status: 'Enabled', ExpirationInDays: 90 },
