@@ -108,6 +108,7 @@ try {
     s3Endpoint: s3.endpoint,
     scratchPath: scratch.path,
     workers,
+    helperPids: [source.pid, s3.pid],
   });
   const progress = createProgress(stepCount(plan));
 

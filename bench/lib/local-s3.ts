@@ -47,6 +47,8 @@ export function scratchDirectory(neededBytes: number): ScratchDirectory {
 
 export interface LocalS3 {
   endpoint: string;
+  /** The child process serving it (undefined when in-process). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function startInProcessS3(directory: string, buckets: string[]): Pr
 /** s3rver in a child process; it removes nothing itself: the directory belongs to the caller. */
 export async function startLocalS3(directory: string, buckets: string[]): Promise<LocalS3> {
   const child = await forkChild<{ endpoint: string }>(new URL(import.meta.url), ['--serve', directory, ...buckets]);
-  return { endpoint: child.info.endpoint, stop: child.stop };
+  return { endpoint: child.info.endpoint, pid: child.process.pid, stop: child.stop };
 }
 
 /** Deletes every object in `bucket` (after each measurement, so the scratch disk never holds more than one run). */

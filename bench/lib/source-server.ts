@@ -95,13 +95,14 @@ export function createSourceServer(): http.Server {
 
 export interface SourceServer {
   baseUrl: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
 /** Starts the source in a child process. */
 export async function startSourceServer(): Promise<SourceServer> {
   const child = await forkChild<{ baseUrl: string }>(new URL(import.meta.url), ['--serve']);
-  return { baseUrl: child.info.baseUrl, stop: child.stop };
+  return { baseUrl: child.info.baseUrl, pid: child.process.pid, stop: child.stop };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--serve')) {

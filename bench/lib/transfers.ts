@@ -12,6 +12,7 @@ import { type Measurement as ArchiverMeasurement, BUCKET, TOKEN } from '../archi
 import type { TransferMeasurement, TransferVariant } from '../transfer-worker.ts';
 import { runChild } from './child.ts';
 import { emptyBucket, S3RVER_CREDENTIALS } from './local-s3.ts';
+import { processCpuSeconds } from './proc-cpu.ts';
 import { contentSha256, MIB, sourcePath } from './source-server.ts';
 import type { Workers } from './workers.ts';
 
@@ -29,7 +30,10 @@ export interface RunSpec {
 export interface Run extends Required<RunSpec> {
   seconds: number;
   mibPerSecond: number;
+  /** CPU time of the measured process during the timed part. */
   cpuSeconds: number;
+  /** CPU time the file source and the local S3 (child) used over the measured process's life; null without /proc. */
+  helpersCpuSeconds: number | null;
   baselineRssMiB: number;
   peakRssMiB: number;
 }
@@ -40,6 +44,8 @@ export interface TransferRig {
   /** Where in-process S3 runs keep their objects (a fresh sub-directory per run). */
   scratchPath: string;
   workers: Workers;
+  /** The source's and the local S3's processes, whose CPU time is recorded with each run. */
+  helperPids: (number | undefined)[];
 }
 
 const hashes = new Map<number, string>();
@@ -87,7 +93,12 @@ export function createTransfers(rig: TransferRig) {
       BENCH_BUCKET: BUCKET,
       BENCH_TOKEN: TOKEN,
     };
-    let measured: Omit<Run, keyof RunSpec | 'mibPerSecond'>;
+    const helpersCpu = () => {
+      const times = rig.helperPids.map(processCpuSeconds);
+      return times.every((t) => t !== undefined) ? times.reduce((a, b) => a + b, 0) : undefined;
+    };
+    const helpersBefore = helpersCpu();
+    let measured: Omit<Run, keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds'>;
     if (full.variant === 'archiver') {
       const result = await runChild<ArchiverMeasurement>(rig.workers.path.archiver, ['--worker'], {
         ...env,
@@ -111,6 +122,9 @@ export function createTransfers(rig: TransferRig) {
         if (directory) rmSync(directory, { recursive: true, force: true });
       }
     }
+    const helpersAfter = helpersCpu();
+    const helpersCpuSeconds =
+      helpersBefore !== undefined && helpersAfter !== undefined ? helpersAfter - helpersBefore : null;
     if (full.variant !== 'download' && !full.s3InProcess) {
       const sizes = await storedSizes();
       if (!sizes.includes(full.bytes))
@@ -118,7 +132,15 @@ export function createTransfers(rig: TransferRig) {
     }
     await emptyBucket(s3, BUCKET);
     const { seconds, cpuSeconds, baselineRssMiB, peakRssMiB } = measured;
-    return { ...full, seconds, cpuSeconds, baselineRssMiB, peakRssMiB, mibPerSecond: full.bytes / MIB / seconds };
+    return {
+      ...full,
+      seconds,
+      cpuSeconds,
+      helpersCpuSeconds,
+      baselineRssMiB,
+      peakRssMiB,
+      mibPerSecond: full.bytes / MIB / seconds,
+    };
   }
 
   return { measure, close: () => s3.destroy() };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../../../bench/lib/stats.ts';
 import type { Run } from '../../../bench/lib/transfers.ts';
-import { recommendTuning, throughputRows, tuningCells } from '../../../bench/report.ts';
+import { recommendTuning, runToRunNoise, throughputRows, tuningCells } from '../../../bench/report.ts';
 
 const MIB = 1024 * 1024;
 
@@ -13,6 +13,7 @@ function run(partial: Partial<Run> & Pick<Run, 'variant' | 'seconds'>): Run {
     queueSize: 4,
     s3InProcess: false,
     cpuSeconds: 1,
+    helpersCpuSeconds: null,
     baselineRssMiB: 50,
     peakRssMiB: 100,
     mibPerSecond: bytes / MIB / partial.seconds,
@@ -56,21 +57,42 @@ describe('throughputRows', () => {
   });
 });
 
+describe('runToRunNoise', () => {
+  it('is the median relative range of repeated measurements, ignoring single ones', () => {
+    const runs = [
+      ...[10, 11].map((seconds) => run({ variant: 'download', seconds: 64 / seconds })), // 10 and 11 MiB/s
+      ...[20, 24].map((seconds) => run({ variant: 'upload', seconds: 64 / seconds })),
+      ...[30, 30, 33].map((seconds) => run({ variant: 'archiver', seconds: 64 / seconds })),
+      run({ variant: 'naive', seconds: 1 }),
+    ];
+    // ranges: 1/10.5, 4/22, 3/30 → median 0.1
+    expect(runToRunNoise(runs)).toBeCloseTo(0.1);
+    expect(runToRunNoise([run({ variant: 'naive', seconds: 1 })])).toBeNaN();
+  });
+});
+
 describe('recommendTuning', () => {
   const cell = (partSizeMiB: number, queueSize: number, seconds: number, peakRssMiB: number) =>
     run({ variant: 'archiver', seconds, partSizeMiB, queueSize, peakRssMiB });
 
-  it('picks the fastest cell within the memory target', () => {
-    const pick = recommendTuning(tuningCells([cell(5, 1, 10, 90), cell(8, 4, 5, 140), cell(16, 8, 4, 300)]));
+  it('picks the fastest cell within the memory target when the others are slower than the noise', () => {
+    const pick = recommendTuning(tuningCells([cell(5, 2, 10, 90), cell(8, 4, 5, 140), cell(16, 8, 4, 300)]), 0.05);
     expect(pick).toMatchObject({ partSizeMiB: 8, queueSize: 4 });
   });
 
-  it('prefers less memory among cells within 5 % of the fastest', () => {
-    const pick = recommendTuning(tuningCells([cell(8, 4, 5, 140), cell(8, 2, 5.2, 110), cell(5, 1, 6, 90)]));
-    expect(pick).toMatchObject({ partSizeMiB: 8, queueSize: 2 });
+  it('among cells as fast as the fastest within the noise, prefers larger parts, then fewer in flight', () => {
+    const cells = tuningCells([cell(5, 4, 5, 120), cell(8, 4, 5.4, 140), cell(8, 2, 6, 110), cell(16, 2, 4.8, 200)]);
+    expect(recommendTuning(cells, 0.05)).toMatchObject({ partSizeMiB: 5, queueSize: 4 });
+    expect(recommendTuning(cells, 0.1)).toMatchObject({ partSizeMiB: 8, queueSize: 4 });
+    expect(recommendTuning(cells, 0.2)).toMatchObject({ partSizeMiB: 8, queueSize: 2 });
+  });
+
+  it('never treats less than 5 % as a difference, and keeps at least 2 uploads in flight', () => {
+    const cells = tuningCells([cell(8, 4, 5, 140), cell(8, 2, 5.2, 110), cell(8, 1, 5, 80)]);
+    expect(recommendTuning(cells, 0)).toMatchObject({ partSizeMiB: 8, queueSize: 2 });
   });
 
   it('finds nothing when every cell is over the target', () => {
-    expect(recommendTuning(tuningCells([cell(16, 8, 4, 300)]))).toBeUndefined();
+    expect(recommendTuning(tuningCells([cell(16, 8, 4, 300)]), 0.05)).toBeUndefined();
   });
 });
