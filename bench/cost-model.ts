@@ -1,7 +1,7 @@
 /**
  * What archiving 10,000 files costs on AWS, from the measured numbers: the archiver's CPU time and wall time
- * per file (a straight-line fit over runs at the mix's sizes), the ingest Lambda's CPU time per webhook, and the
- * stack's configured memory, part size and batch size. Prices are AWS list prices for us-east-1.
+ * per file (medians of runs at the mix's sizes; other sizes interpolated), the ingest Lambda's CPU time per
+ * webhook, and the stack's configured memory and part size. Prices are AWS list prices for us-east-1.
  *
  * Lambda bills configured memory × duration. A function gets CPU in proportion to its memory (1,769 MB = one
  * vCPU), so a duration is modelled as: fixed network waits + the larger of (CPU time measured here ÷ the
@@ -61,18 +61,16 @@ export interface CostInput {
   archiverMemoryMiB: number;
   ingestMemoryMiB: number;
   partSizeMiB: number;
-  /** Archiver CPU seconds on this machine: fixed per file + per byte. */
-  archiverCpu: Line;
-  /** Archiver wall seconds on loopback (reported next to the model, not used by it). */
-  archiverWall: Line;
+  /** Archiver CPU seconds on this machine, by file size. */
+  archiverCpu: Curve;
+  /** Archiver wall seconds on loopback, by file size (reported next to the model, not used by it). */
+  archiverWall: Curve;
   ingestCpuSeconds: number;
   mix?: FileClass[];
 }
 
-export interface Line {
-  intercept: number;
-  slope: number;
-}
+/** Measured (bytes, seconds) points, in any order. */
+export type Curve = readonly (readonly [number, number])[];
 
 export interface CostRow {
   item: string;
@@ -101,19 +99,21 @@ export interface CostModel {
   storagePerMonth: number;
 }
 
-/** Least-squares line through (x, y) points. */
-export function fitLine(points: readonly [number, number][]): Line {
-  const n = points.length;
-  if (n === 0) return { intercept: Number.NaN, slope: Number.NaN };
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const slope = sxx === 0 ? 0 : sxy / sxx;
-  return { intercept: my - slope * mx, slope };
+/**
+ * The curve's value at x: linear between the measured points, the nearest point's value below the smallest, and
+ * the line through the two largest points beyond the largest (time grows with size).
+ */
+export function interpolate(curve: Curve, x: number): number {
+  const points = [...curve].sort((a, b) => a[0] - b[0]);
+  const first = points[0];
+  if (!first) return Number.NaN;
+  if (points.length === 1 || x <= first[0]) return first[1];
+  let i = points.findIndex(([px]) => px >= x);
+  if (i === -1) i = points.length - 1;
+  const [x0, y0] = points[i - 1] as readonly [number, number];
+  const [x1, y1] = points[i] as readonly [number, number];
+  return Math.max(0, x1 === x0 ? y1 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
 }
-
-const at = (line: Line, x: number) => Math.max(0, line.intercept + line.slope * x);
 /** Lambda's "MB" of memory are MiB (1,024 MB = 1 GB of GB-s). */
 const vcpuShare = (memoryMiB: number) => Math.min(1, memoryMiB / MB_PER_VCPU);
 
@@ -129,11 +129,11 @@ export function costModel(input: CostInput): CostModel {
   const a = ASSUMPTIONS;
   const archiverShare = vcpuShare(input.archiverMemoryMiB);
   const durations = mix.map((file): FileDuration => {
-    const cpuSeconds = at(input.archiverCpu, file.bytes);
+    const cpuSeconds = interpolate(input.archiverCpu, file.bytes);
     return {
       name: file.name,
       bytes: file.bytes,
-      loopbackSeconds: at(input.archiverWall, file.bytes),
+      loopbackSeconds: interpolate(input.archiverWall, file.bytes),
       cpuSeconds,
       lambdaSeconds:
         a.archiverWaitSeconds + Math.max(cpuSeconds / archiverShare, file.bytes / a.downloadBytesPerSecond),

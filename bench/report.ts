@@ -9,7 +9,6 @@ import {
   type CostModel,
   costModel,
   FILE_MIX,
-  fitLine,
   MB_PER_VCPU,
   PRICES,
   PRICING_PAGES,
@@ -185,14 +184,19 @@ export function recommendTuning(cells: TuningCell[], noise: number): TuningCell 
     .sort((a, b) => b.partSizeMiB - a.partSizeMiB || a.queueSize - b.queueSize)[0];
 }
 
+function mediansBySize(runs: Run[], value: (run: Run) => number): [number, number][] {
+  const sizes = [...new Set(runs.map((r) => r.bytes))];
+  return sizes.map((bytes) => [bytes, median(runs.filter((r) => r.bytes === bytes).map(value))]);
+}
+
 export function costInputOf(results: BenchResults): CostInput {
   const sdk = results.ingestCpu.find((m) => m.standIn === 'sdk') ?? results.ingestCpu[0];
   return {
     archiverMemoryMiB: results.stack.archiverMemoryMiB,
     ingestMemoryMiB: results.stack.ingestMemoryMiB,
     partSizeMiB: results.stack.partSizeMiB,
-    archiverCpu: fitLine(results.costInputs.map((r) => [r.bytes, r.cpuSeconds])),
-    archiverWall: fitLine(results.costInputs.map((r) => [r.bytes, r.seconds])),
+    archiverCpu: mediansBySize(results.costInputs, (r) => r.cpuSeconds),
+    archiverWall: mediansBySize(results.costInputs, (r) => r.seconds),
     ingestCpuSeconds: (sdk?.typical.p50Ms ?? Number.NaN) / 1000,
   };
 }
@@ -445,8 +449,8 @@ export function costSection(r: BenchResults, model: CostModel = costModel(costIn
       FILE_MIX.map((f) => `${f.count.toLocaleString('en-US')} ${f.name} of ${size(f.bytes)}`).join(', ') +
       '.',
     '',
-    `Per file, from archiver runs at these sizes (fit: ${fixed(input.archiverCpu.intercept * 1000, 1)} ms CPU + ` +
-      `${fixed(input.archiverCpu.slope * MIB * 1000, 1)} ms CPU per MiB on this machine):`,
+    `Per file: medians of ${r.plan.costInputs.reps} archiver run(s) at ${r.plan.costInputs.sizes.map(size).join(', ')} on this machine` +
+      ' (other sizes interpolated):',
     '',
     table(
       [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costModel, FILE_MIX, fitLine, PRICES, putRequestsPerFile } from '../../../bench/cost-model.ts';
+import { costModel, FILE_MIX, interpolate, PRICES, putRequestsPerFile } from '../../../bench/cost-model.ts';
 
 const MIB = 1024 * 1024;
 
@@ -16,19 +16,24 @@ describe('putRequestsPerFile', () => {
   });
 });
 
-describe('fitLine', () => {
-  it('recovers a straight line', () => {
-    const line = fitLine([
-      [0, 1],
-      [10, 21],
-      [20, 41],
-    ]);
-    expect(line.intercept).toBeCloseTo(1);
-    expect(line.slope).toBeCloseTo(2);
+describe('interpolate', () => {
+  const curve = [
+    [1000, 3],
+    [100, 1],
+    [200, 1],
+  ] as const;
+
+  it('returns measured points exactly and is linear between them', () => {
+    expect(interpolate(curve, 100)).toBe(1);
+    expect(interpolate(curve, 1000)).toBe(3);
+    expect(interpolate(curve, 600)).toBeCloseTo(2);
   });
 
-  it('is flat through a single point', () => {
-    expect(fitLine([[5, 3]])).toEqual({ intercept: 3, slope: 0 });
+  it('is flat below the smallest point and extends the last segment beyond the largest', () => {
+    expect(interpolate(curve, 10)).toBe(1);
+    expect(interpolate(curve, 1800)).toBeCloseTo(5);
+    expect(interpolate([[5, 3]], 50)).toBe(3);
+    expect(interpolate([], 50)).toBeNaN();
   });
 });
 
@@ -37,8 +42,8 @@ describe('costModel', () => {
     archiverMemoryMiB: 1769,
     ingestMemoryMiB: 1769,
     partSizeMiB: 8,
-    archiverCpu: { intercept: 0.01, slope: 0 },
-    archiverWall: { intercept: 0.02, slope: 0 },
+    archiverCpu: [[1000, 0.01]] as const,
+    archiverWall: [[1000, 0.02]] as const,
     ingestCpuSeconds: 0.002,
     mix: [
       { name: 'small', count: 1000, bytes: 100_000 },
