@@ -110,8 +110,9 @@ export function renderReport(r: SoakReport): string {
     `  secrets in output        ${r.leaks.inOutput.length} in ${r.leaks.linesScanned} lines; ` +
       `Authorization off the files host: ${r.leaks.authorizationOffHost.length}`,
     `  peak RSS (local mode)    ${mib(r.peakRssBytes)}`,
-    `  wall time                ${r.wallSeconds.toFixed(1)} s (deliver ${r.phases.deliverSeconds.toFixed(1)} s, ` +
-      `drain ${r.phases.drainSeconds.toFixed(1)} s, verify ${r.phases.verifySeconds.toFixed(1)} s)`,
+    `  wall time                ${r.wallSeconds.toFixed(1)} s (all webhooks acknowledged after ` +
+      `${r.phases.deliverSeconds.toFixed(1)} s, queue empty after ${(r.phases.deliverSeconds + r.phases.drainSeconds).toFixed(1)} s, ` +
+      `checks ${r.phases.verifySeconds.toFixed(1)} s)`,
     `  settings                 ${Object.entries(r.settings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}; archive on ${r.archiveLocation}`,
