@@ -18,7 +18,7 @@ export const FULL_PLAN: Plan = {
   mode: 'full',
   throughput: { sizes: [64 * MIB, 512 * MIB], reps: 3 },
   memory: { archiver: [100 * MIB, 2048 * MIB], naive: [100 * MIB, 1024 * MIB] },
-  tuning: { bytes: 128 * MIB, reps: 2, partSizesMiB: [5, 8, 16], queueSizes: [1, 2, 4, 8] },
+  tuning: { bytes: 128 * MIB, reps: 3, partSizesMiB: [5, 8, 16], queueSizes: [1, 2, 4, 8] },
   costInputs: { sizes: [50_000, 200_000, 20_000_000], reps: 3 },
   ingest: { iterations: 3000, warmUp: 500 },
 };

@@ -74,6 +74,8 @@ interface VariantSummary {
   peakRssMiB: number;
   cpuSecondsPerGiB: number;
   /** CPU used by the measured process, the source and the local S3 together ÷ (cores × duration); NaN without /proc. */
+  oursBusy: number;
+  /** Share of all cores busy during the run, whoever used them; NaN without /proc. */
   machineBusy: number;
   n: number;
   min: number;
@@ -89,7 +91,8 @@ function summarize(runs: Run[], cores = 1): VariantSummary {
     mibPerSecond: bytes / MIB / seconds,
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
     cpuSecondsPerGiB: median(runs.map((r) => (r.cpuSeconds / r.bytes) * 1024 * MIB)),
-    machineBusy: median(runs.map((r) => (r.cpuSeconds + (r.helpersCpuSeconds ?? Number.NaN)) / (cores * r.seconds))),
+    oursBusy: median(runs.map((r) => (r.cpuSeconds + (r.helpersCpuSeconds ?? Number.NaN)) / (cores * r.seconds))),
+    machineBusy: median(runs.map((r) => r.machineBusyShare ?? Number.NaN)),
     n: runs.length,
     min: Math.min(...speeds),
     max: Math.max(...speeds),
@@ -148,6 +151,7 @@ export interface TuningCell {
   queueSize: number;
   mibPerSecond: number;
   peakRssMiB: number;
+  cpuMsPerMiB: number;
 }
 
 export function tuningCells(runs: Run[]): TuningCell[] {
@@ -161,6 +165,7 @@ export function tuningCells(runs: Run[]): TuningCell[] {
         queueSize: matching[0]?.queueSize ?? 0,
         mibPerSecond: s.mibPerSecond,
         peakRssMiB: s.peakRssMiB,
+        cpuMsPerMiB: (s.cpuSecondsPerGiB / 1024) * 1000,
       };
     })
     .sort((a, b) => a.partSizeMiB - b.partSizeMiB || a.queueSize - b.queueSize);
@@ -201,6 +206,14 @@ export function costInputOf(results: BenchResults): CostInput {
   };
 }
 
+function machineLoad(r: BenchResults): string {
+  const shares = [...r.throughput, ...r.memory, ...r.tuning, ...r.costInputs]
+    .map((x) => x.machineBusyShare)
+    .filter((x): x is number => typeof x === 'number');
+  if (shares.length === 0) return 'n/a (no /proc)';
+  return `${fixed(median(shares) * 100, 0)} % / ${fixed(Math.max(...shares) * 100, 0)} % of ${r.machine.cores} cores`;
+}
+
 function machineSection(r: BenchResults): string {
   const m = r.machine;
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
@@ -221,6 +234,7 @@ function machineSection(r: BenchResults): string {
         ],
         ['load average (1/5/15 min) at start', load(m.loadAverage)],
         ['load average (1/5/15 min) at end', load(r.loadAverageAtEnd)],
+        ['CPU busy during the measurements (all processes, median / max)', machineLoad(r)],
         ['local S3 storage', `s3rver in a child process, objects on ${r.scratch.medium}, deleted after each run`],
         ['mode', `${r.plan.mode}, ${fixed(r.durationSeconds / 60, 1)} minutes`],
       ],
@@ -269,8 +283,8 @@ function throughputSection(r: BenchResults): string {
     `- c ÷ max(a, b) compares durations: download and upload overlap, so the longer of the two halves is the limit`,
     `  (1.00); the target is ≤ ${TARGETS.limitRatio} (within 15 %). c ÷ d below 1 means the archiver is faster than the naive approach.`,
     '',
-    'Per variant (medians): peak RSS · CPU seconds of the measured process per GiB moved · how busy the machine',
-    `was (CPU of the measured process + source + s3rver ÷ ${r.machine.cores} cores × duration; near 100 % = CPU-bound here):`,
+    'Per variant (medians): peak RSS · CPU seconds of the measured process per GiB moved · share of the',
+    `${r.machine.cores} cores used by the measured process, the source and s3rver / by all processes on the machine:`,
     '',
     table(
       ['file', 'download', 'upload', 'archiver', 'naive', 'upload, s3rver in the same process'],
@@ -279,7 +293,9 @@ function throughputSection(r: BenchResults): string {
         ...(['download', 'upload', 'archiver', 'naive', 'upload-in-process'] as const).map((key) => {
           const s = row.byVariant[key];
           if (!s) return 'n/a';
-          const busy = Number.isFinite(s.machineBusy) ? ` · ${fixed(s.machineBusy * 100, 0)} %` : '';
+          const busy = Number.isFinite(s.oursBusy)
+            ? ` · ${fixed(s.oursBusy * 100, 0)} % / ${fixed(s.machineBusy * 100, 0)} %`
+            : '';
           return `${mib(s.peakRssMiB)} · ${fixed(s.cpuSecondsPerGiB, 1)} s/GiB${busy}`;
         }),
       ]),
@@ -357,7 +373,8 @@ function tuningSection(r: BenchResults): string {
   const current = find(r.stack.partSizeMiB, r.stack.queueSize);
   const best = Math.max(...cells.map((c) => c.mibPerSecond));
   return [
-    `The archiver end to end on a ${size(r.plan.tuning.bytes)} file, median of ${r.plan.tuning.reps} run(s) per cell, interleaved: throughput / peak RSS.`,
+    `The archiver end to end on a ${size(r.plan.tuning.bytes)} file, median of ${r.plan.tuning.reps} run(s) per cell, in a different random order each`,
+    'round: throughput / peak RSS / CPU time per MiB.',
     '',
     table(
       ['part size \\ queue size', ...queues.map(String)],
@@ -367,7 +384,7 @@ function tuningSection(r: BenchResults): string {
           const c = find(p, q);
           if (!c) return 'n/a';
           const chosen = c.partSizeMiB === r.stack.partSizeMiB && c.queueSize === r.stack.queueSize;
-          const text = `${mibps(c.mibPerSecond)} / ${mib(c.peakRssMiB)}`;
+          const text = `${mibps(c.mibPerSecond)} / ${mib(c.peakRssMiB)} / ${fixed(c.cpuMsPerMiB, 1)} ms`;
           return chosen ? `**${text}**` : text;
         }),
       ]),

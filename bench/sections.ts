@@ -1,7 +1,8 @@
 /**
  * The benchmark's sections, each a list of measurements run one after another (never two at once: this
  * machine has few cores). Repeated measurements are interleaved — every variant once, then every variant
- * again, in a rotated order — so slow drift in the machine's load affects all variants alike.
+ * again, in a rotated (throughput) or random (tuning grid) order — so drift in the machine's load affects all
+ * variants alike.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,12 +52,31 @@ export function throughputSpecs(plan: Plan): RunSpec[][] {
   return reps;
 }
 
+/** The grid, once per round, each round in its own (seeded, so reproducible) random order. */
 export function tuningSpecs(plan: Plan): RunSpec[][] {
   const { bytes, partSizesMiB, queueSizes } = plan.tuning;
   const combos = partSizesMiB.flatMap((partSizeMiB) =>
     queueSizes.map((queueSize): RunSpec => ({ variant: 'archiver', bytes, partSizeMiB, queueSize })),
   );
-  return Array.from({ length: plan.tuning.reps }, (_, rep) => rotate(combos, rep * 5));
+  return Array.from({ length: plan.tuning.reps }, (_, rep) => shuffle(combos, rep + 1));
+}
+
+/** Fisher–Yates with a small seeded generator (mulberry32). */
+export function shuffle<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const result = [...items];
+  for (let i = result.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [result[i], result[j]] = [result[j] as T, result[i] as T];
+  }
+  return result;
 }
 
 export function memorySpecs(plan: Plan): RunSpec[] {

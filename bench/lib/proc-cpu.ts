@@ -1,6 +1,7 @@
 /**
- * CPU time of another process (all its threads), from /proc/<pid>/stat on Linux: how much of the machine the
- * file source and the local S3 used during a measurement. Undefined where /proc is not available.
+ * CPU accounting from /proc on Linux: the CPU time of another process (all its threads) — how much the file
+ * source and the local S3 used during a measurement — and how busy the whole machine was, whoever used it.
+ * Undefined where /proc is not available.
  */
 import { readFileSync } from 'node:fs';
 
@@ -17,4 +18,29 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface MachineCpu {
+  busy: number;
+  total: number;
+}
+
+/** Cumulative busy and total CPU time of all cores (/proc/stat); idle and iowait count as not busy. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const values = [user, nice, system, idle, iowait, irq, softirq, steal] as number[];
+    if (values.some((v) => !Number.isFinite(v))) return undefined;
+    const total = values.reduce((a, b) => a + b, 0);
+    return { busy: total - (idle as number) - (iowait as number), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share (0–1) of all cores that were busy between two readings. */
+export function busyShare(before: MachineCpu | undefined, after: MachineCpu | undefined): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  return (after.busy - before.busy) / (after.total - before.total);
 }

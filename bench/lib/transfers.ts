@@ -12,7 +12,7 @@ import { type Measurement as ArchiverMeasurement, BUCKET, TOKEN } from '../archi
 import type { TransferMeasurement, TransferVariant } from '../transfer-worker.ts';
 import { runChild } from './child.ts';
 import { emptyBucket, S3RVER_CREDENTIALS } from './local-s3.ts';
-import { processCpuSeconds } from './proc-cpu.ts';
+import { busyShare, machineCpu, processCpuSeconds } from './proc-cpu.ts';
 import { contentSha256, MIB, sourcePath } from './source-server.ts';
 import type { Workers } from './workers.ts';
 
@@ -34,6 +34,8 @@ export interface Run extends Required<RunSpec> {
   cpuSeconds: number;
   /** CPU time the file source and the local S3 (child) used over the measured process's life; null without /proc. */
   helpersCpuSeconds: number | null;
+  /** Share of all cores busy over the measured process's life, whoever used them (other jobs too); null without /proc. */
+  machineBusyShare: number | null;
   baselineRssMiB: number;
   peakRssMiB: number;
 }
@@ -98,7 +100,8 @@ export function createTransfers(rig: TransferRig) {
       return times.every((t) => t !== undefined) ? times.reduce((a, b) => a + b, 0) : undefined;
     };
     const helpersBefore = helpersCpu();
-    let measured: Omit<Run, keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds'>;
+    const machineBefore = machineCpu();
+    let measured: Omit<Run, keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds' | 'machineBusyShare'>;
     if (full.variant === 'archiver') {
       const result = await runChild<ArchiverMeasurement>(rig.workers.path.archiver, ['--worker'], {
         ...env,
@@ -122,6 +125,7 @@ export function createTransfers(rig: TransferRig) {
         if (directory) rmSync(directory, { recursive: true, force: true });
       }
     }
+    const machineBusyShare = busyShare(machineBefore, machineCpu());
     const helpersAfter = helpersCpu();
     const helpersCpuSeconds =
       helpersBefore !== undefined && helpersAfter !== undefined ? helpersAfter - helpersBefore : null;
@@ -137,6 +141,7 @@ export function createTransfers(rig: TransferRig) {
       seconds,
       cpuSeconds,
       helpersCpuSeconds,
+      machineBusyShare,
       baselineRssMiB,
       peakRssMiB,
       mibPerSecond: full.bytes / MIB / seconds,

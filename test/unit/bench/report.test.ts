@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { percentile } from '../../../bench/lib/stats.ts';
 import type { Run } from '../../../bench/lib/transfers.ts';
 import { recommendTuning, runToRunNoise, throughputRows, tuningCells } from '../../../bench/report.ts';
+import { shuffle } from '../../../bench/sections.ts';
 
 const MIB = 1024 * 1024;
 
@@ -14,6 +15,7 @@ function run(partial: Partial<Run> & Pick<Run, 'variant' | 'seconds'>): Run {
     s3InProcess: false,
     cpuSeconds: 1,
     helpersCpuSeconds: null,
+    machineBusyShare: null,
     baselineRssMiB: 50,
     peakRssMiB: 100,
     mibPerSecond: bytes / MIB / partial.seconds,
@@ -94,5 +96,14 @@ describe('recommendTuning', () => {
 
   it('finds nothing when every cell is over the target', () => {
     expect(recommendTuning(tuningCells([cell(16, 8, 4, 300)]), 0.05)).toBeUndefined();
+  });
+});
+
+describe('shuffle', () => {
+  it('is a reproducible permutation that differs between seeds', () => {
+    const items = Array.from({ length: 12 }, (_, i) => i);
+    expect(shuffle(items, 1)).toEqual(shuffle(items, 1));
+    expect([...shuffle(items, 1)].sort((a, b) => a - b)).toEqual(items);
+    expect(shuffle(items, 1)).not.toEqual(shuffle(items, 2));
   });
 });
