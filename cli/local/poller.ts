@@ -25,6 +25,12 @@ import { type LocalLog, withComponent } from './log.ts';
 // biome-ignore lint/suspicious/noConfusingVoidType: mirrors aws-lambda's SQSHandler result
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
+/**
+ * The run time each batch gets: Lambda's maximum, as the handler's deadline. It does not follow the visibility
+ * timeout, which the heartbeat keeps extending, so a short local retry delay never starves a long download.
+ */
+export const ARCHIVER_RUN_TIMEOUT_MS = 15 * 60 * 1000;
+
 export interface PollerOptions {
   sqs: SQSClient;
   queueUrl: string;
@@ -124,7 +130,7 @@ async function runBatch(options: PollerOptions, messages: Message[]): Promise<vo
 
   let failed: Set<string>;
   try {
-    const context = lambdaContext('archiver', visibilityTimeoutSeconds * 1000);
+    const context = lambdaContext('archiver', ARCHIVER_RUN_TIMEOUT_MS);
     const result = await withComponent('archiver', () => options.handler({ Records: records }, context));
     failed = failedIds(result, records);
   } catch (error) {

@@ -38,8 +38,7 @@ const PREFIX = 'dixa';
 const GIB = 1024 ** 3;
 
 export interface RunOptions extends SoakOptions {
-  /** Local mode's VISIBILITY_TIMEOUT_SECONDS: the wait before a failed job is retried (and, in local mode, the
-   *  invocation's time budget, minus the archiver's 10 s margin). */
+  /** Local mode's VISIBILITY_TIMEOUT_SECONDS: the wait before a failed job is retried. */
   visibilityTimeoutSeconds: number;
   /** FETCH_IDLE_TIMEOUT_MS: how long a stalled download is waited for. */
   idleTimeoutMs: number;

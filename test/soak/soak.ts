@@ -21,8 +21,7 @@ const usage = `npm run soak -- [flags]
   --missing-rate R     share of files that do not exist (404 → dead-letter queue) (default ${DEFAULT_SOAK_OPTIONS.missingRate})
   --kill N             SIGKILL local mode N times at random points and restart it (default 0)
   --seed S             plan seed (default: random, printed in the report)
-  --visibility-timeout S   local mode's VISIBILITY_TIMEOUT_SECONDS (default 30); local mode also gives each
-                           archiver run only S - 10 s, so below ~15 every job times out and is dead-lettered
+  --visibility-timeout S   local mode's VISIBILITY_TIMEOUT_SECONDS: the wait before a failed job is retried (default 30)
   --idle-timeout-ms MS     the archiver's FETCH_IDLE_TIMEOUT_MS (default 2000)
   --drain-timeout-min M    give up waiting for the queue after M minutes (default 60)
   --json               print the report as JSON

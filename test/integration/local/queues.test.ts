@@ -116,8 +116,10 @@ describe('local queues', () => {
     const queues = await start(dir, 1);
     const seen: SQSEvent['Records'] = [];
     const failOnce = new Set(['1002']);
-    const handler: SqsHandler = async (event) => {
+    const remainingMs: number[] = [];
+    const handler: SqsHandler = async (event, context) => {
       seen.push(...event.Records);
+      remainingMs.push(context.getRemainingTimeInMillis());
       const failures = event.Records.filter((r) => failOnce.delete(JSON.parse(r.body).conversationId));
       return { batchItemFailures: failures.map((r) => ({ itemIdentifier: r.messageId })) };
     };
@@ -152,6 +154,8 @@ describe('local queues', () => {
       },
     });
     expect(seen[0]!.attributes.SentTimestamp).toMatch(/^\d+$/);
+    // Each run gets Lambda's maximum run time, not the (1 s) visibility timeout the heartbeat keeps extending.
+    expect(Math.min(...remainingMs)).toBeGreaterThan(14 * 60 * 1000);
   });
 
   it('a handler that throws fails the whole batch; the jobs stay journaled and come back', async () => {
