@@ -75,8 +75,11 @@ export type Curve = readonly (readonly [number, number])[];
 export interface CostRow {
   item: string;
   quantity: number;
+  /** Unit of the quantity: requests, GB-s, GB-month. */
   unit: string;
   unitPrice: number;
+  /** The price as the pricing pages state it, e.g. "$0.2 per 1,000,000 requests". */
+  price: string;
   cost: number;
 }
 
@@ -152,16 +155,17 @@ export function costModel(input: CostInput): CostModel {
   const puts = mix.reduce((s, f, i) => s + f.count * (durations[i] as FileDuration).s3PutRequests, 0);
   const storageGiB = mix.reduce((s, f) => s + f.count * (f.bytes + a.recordBytes), 0) / 1024 ** 3;
 
-  const row = (item: string, quantity: number, unit: string, unitPrice: number): CostRow => ({
+  const row = (item: string, quantity: number, unit: string, unitPrice: number, per = 1): CostRow => ({
     item,
     quantity,
     unit,
     unitPrice,
+    price: `$${+(unitPrice * per).toPrecision(6)} per ${per === 1 ? unit : `${per.toLocaleString('en-US')} ${unit}`}`,
     cost: quantity * unitPrice,
   });
   const rows = [
-    row('API Gateway HTTP API requests (webhooks)', webhooks, 'request', PRICES.httpApiRequest),
-    row('Lambda requests (ingest + archiver)', webhooks + files, 'request', PRICES.lambdaRequest),
+    row('API Gateway HTTP API requests (webhooks)', webhooks, 'requests', PRICES.httpApiRequest, 1e6),
+    row('Lambda requests (ingest + archiver)', webhooks + files, 'requests', PRICES.lambdaRequest, 1e6),
     row(
       `Lambda ingest compute (${input.ingestMemoryMiB} MB, arm64)`,
       ingestGbSeconds,
@@ -174,9 +178,9 @@ export function costModel(input: CostInput): CostModel {
       'GB-s',
       PRICES.lambdaArmGbSecond,
     ),
-    row('SQS requests', files * a.sqsRequestsPerJob, 'request', PRICES.sqsRequest),
-    row('S3 PUT-class requests (PutObject, multipart, records)', puts, 'request', PRICES.s3PutRequest),
-    row('S3 GET-class requests (HEAD: already archived?)', files, 'request', PRICES.s3GetRequest),
+    row('SQS requests', files * a.sqsRequestsPerJob, 'requests', PRICES.sqsRequest, 1e6),
+    row('S3 PUT-class requests (PutObject, multipart, records)', puts, 'requests', PRICES.s3PutRequest, 1000),
+    row('S3 GET-class requests (HEAD: already archived?)', files, 'requests', PRICES.s3GetRequest, 1000),
   ];
   const oneOff = rows.reduce((s, r) => s + r.cost, 0);
   const storage = row('S3 Standard storage (files + records)', storageGiB, 'GB-month', PRICES.s3StandardGbMonth);

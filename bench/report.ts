@@ -496,8 +496,8 @@ export function costSection(r: BenchResults, model: CostModel = costModel(costIn
       ['item', 'quantity', 'unit price', 'cost'],
       model.rows.map((row) => [
         row.item,
-        `${row.quantity.toLocaleString('en-US', { maximumFractionDigits: row.unit === 'request' ? 0 : 1 })} ${row.unit}`,
-        `$${+row.unitPrice.toPrecision(6)}`,
+        `${row.quantity.toLocaleString('en-US', { maximumFractionDigits: row.unit === 'requests' ? 0 : 1 })} ${row.unit}`,
+        row.price,
         usd(row.cost),
       ]),
     ),
