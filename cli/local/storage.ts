@@ -6,13 +6,15 @@
  * s3rver keeps a multipart upload's parts in `s3/b/._S3rver_uploads/<uploadId>/` until it completes, and does not
  * implement AbortMultipartUpload (it answers 405 and keeps them). Local mode answers that call itself, so an
  * archive attempt that fails mid-upload leaves nothing behind, as on S3; and at start it removes the uploads of a
- * process that died (nothing can complete them: the bucket lifecycle rule's job on S3).
+ * process that died (nothing can complete them: the bucket lifecycle rule's job on S3). Objects are written
+ * whole before they are acknowledged (s3rver-durable-writes.ts).
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { installDurableWrites, removePartialWrites } from './s3rver-durable-writes.ts';
 
 /** The part of s3rver's (untyped, CommonJS; a Koa app) API local mode uses. */
 interface S3rverInstance {
@@ -35,6 +37,8 @@ export interface LocalStorage {
 
 export async function startLocalStorage(directory: string, bucket: string, port = 0): Promise<LocalStorage> {
   await mkdir(directory, { recursive: true });
+  installDurableWrites();
+  await removePartialWrites(join(directory, bucket));
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: bucket }] });
   await s3rver.configureBuckets();
   await rm(uploadsDir(directory, bucket), { recursive: true, force: true });

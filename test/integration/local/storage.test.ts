@@ -3,6 +3,7 @@
  * the parts of a process that died are removed at the next start.
  */
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -104,6 +105,37 @@ describe('local S3 multipart uploads', () => {
     } finally {
       s3again.destroy();
       await second.stop();
+    }
+  });
+});
+
+describe('local S3 writes', () => {
+  it('an object is visible only once its bytes are all on disk: a PUT cut off mid-body leaves nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-s3-'));
+    const storage = await startLocalStorage(dir, BUCKET);
+    try {
+      const { port } = new URL(storage.endpoint);
+      await new Promise<void>((resolve) => {
+        const request = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'PUT',
+          path: `/${BUCKET}/dixa/conversations/1/abc/record.json`,
+          headers: { 'content-length': String(MIB), 'content-type': 'application/json' },
+        });
+        request.on('error', () => resolve());
+        request.write(Buffer.alloc(MIB / 2, 1), () => setTimeout(() => request.destroy(), 200));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(
+        client(storage.endpoint).send(
+          new GetObjectCommand({ Bucket: BUCKET, Key: 'dixa/conversations/1/abc/record.json' }),
+        ),
+      ).rejects.toMatchObject({ name: 'NoSuchKey' });
+      const left = await readdir(join(dir, BUCKET), { recursive: true });
+      expect(left.filter((f) => f.includes('record.json'))).toEqual([]);
+    } finally {
+      await storage.stop();
     }
   });
 });
