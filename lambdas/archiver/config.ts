@@ -3,8 +3,9 @@
  * deployment error: it throws with the variable's name (the whole batch then returns to the queue).
  */
 
+import { filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
 import { normalizePrefix } from '../core/keys.ts';
-import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../core/links.ts';
+import type { FilesOrigin } from '../core/links.ts';
 
 const MIB = 1024 * 1024;
 
@@ -33,17 +34,8 @@ export interface ArchiverConfig {
   maxReceiveCount: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArchiverConfig {
-  let files: FilesOrigin;
-  try {
-    files = parseFilesBaseUrl(env.DIXA_FILES_BASE_URL || DEFAULT_FILES_BASE_URL);
-  } catch (error) {
-    throw new ConfigError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
-  }
+  const files = filesOriginFromEnv(env);
   let prefix: string;
   try {
     prefix = normalizePrefix(env.ARCHIVE_PREFIX ?? DEFAULT_ARCHIVE_PREFIX);
@@ -52,31 +44,15 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
   }
   return {
     files,
-    bucket: required(env, 'ARCHIVE_BUCKET'),
+    bucket: requiredEnv(env, 'ARCHIVE_BUCKET'),
     prefix,
     // S3 parts are at least 5 MiB (but the last); 10,000 parts of 512 MiB cover the 5 TiB object limit.
-    partSizeBytes: integer(env, 'PART_SIZE_MIB', DEFAULT_PART_SIZE_MIB, 5, 512) * MIB,
-    queueSize: integer(env, 'UPLOAD_QUEUE_SIZE', DEFAULT_UPLOAD_QUEUE_SIZE, 1, 32),
-    connectTimeoutMs: integer(env, 'FETCH_CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
-    idleTimeoutMs: integer(env, 'FETCH_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 1, 600_000),
-    jobQueueUrl: required(env, 'JOB_QUEUE_URL'),
-    deadLetterQueueUrl: required(env, 'DEAD_LETTER_QUEUE_URL'),
-    maxReceiveCount: integer(env, 'MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),
+    partSizeBytes: integerEnv(env, 'PART_SIZE_MIB', DEFAULT_PART_SIZE_MIB, 5, 512) * MIB,
+    queueSize: integerEnv(env, 'UPLOAD_QUEUE_SIZE', DEFAULT_UPLOAD_QUEUE_SIZE, 1, 32),
+    connectTimeoutMs: integerEnv(env, 'FETCH_CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
+    idleTimeoutMs: integerEnv(env, 'FETCH_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 1, 600_000),
+    jobQueueUrl: requiredEnv(env, 'JOB_QUEUE_URL'),
+    deadLetterQueueUrl: requiredEnv(env, 'DEAD_LETTER_QUEUE_URL'),
+    maxReceiveCount: integerEnv(env, 'MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),
   };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} is not set`);
-  return value;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`);
-  }
-  return value;
 }

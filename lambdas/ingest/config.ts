@@ -4,7 +4,8 @@
  * echoes a secret.
  */
 
-import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../core/links.ts';
+import { filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
+import type { FilesOrigin } from '../core/links.ts';
 import { DEFAULT_SIGNATURE_TOLERANCE_MS } from '../core/signature.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -16,34 +17,14 @@ export interface IngestConfig {
   maxBodyBytes: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const queueUrl = env.JOB_QUEUE_URL?.trim();
-  if (!queueUrl) throw new ConfigError('JOB_QUEUE_URL is not set');
-  let files: FilesOrigin;
-  try {
-    files = parseFilesBaseUrl(env.DIXA_FILES_BASE_URL || DEFAULT_FILES_BASE_URL);
-  } catch (error) {
-    throw new ConfigError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
-  }
-  const toleranceSeconds = positiveInteger(env, 'SIGNATURE_TOLERANCE_SECONDS', DEFAULT_SIGNATURE_TOLERANCE_MS / 1000);
+  const queueUrl = requiredEnv(env, 'JOB_QUEUE_URL');
+  const files = filesOriginFromEnv(env);
+  const toleranceSeconds = integerEnv(env, 'SIGNATURE_TOLERANCE_SECONDS', DEFAULT_SIGNATURE_TOLERANCE_MS / 1000);
   return {
     queueUrl,
     files,
     signatureToleranceMs: toleranceSeconds * 1000,
-    maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes: integerEnv(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
   };
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw.slice(0, 40))}`);
-  }
-  return value;
 }

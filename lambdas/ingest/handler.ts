@@ -7,8 +7,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sqsClientFromEnv } from '../aws/clients.ts';
 import { secretSourceFromEnv } from '../aws/secrets.ts';
+import { ConfigError } from '../commons/env.ts';
 import { logger, metrics } from '../commons/powertools.ts';
-import { ConfigError, ingestConfigFromEnv } from './config.ts';
+import { ingestConfigFromEnv } from './config.ts';
 import { createWebhookReceiver, type Outcome, type WebhookDeps, type WebhookReceiver } from './webhook.ts';
 
 export type IngestHandler = (

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_MAX_BODY_BYTES, ingestConfigFromEnv } from '../../../lambdas/ingest/config.ts';
+import { ConfigError } from '../../../lambdas/commons/env.ts';
+import { DEFAULT_MAX_BODY_BYTES, ingestConfigFromEnv } from '../../../lambdas/ingest/config.ts';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs';
 
