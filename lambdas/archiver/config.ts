@@ -3,7 +3,7 @@
  * deployment error: it throws with the variable's name (the whole batch then returns to the queue).
  */
 
-import { filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
+import { ConfigError, filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
 import { normalizePrefix } from '../core/keys.ts';
 import type { FilesOrigin } from '../core/links.ts';
 
