@@ -5,6 +5,6 @@ export interface Command {
   summary: string;
   /** Full `--help` text, with at least one example. */
   help: string;
-  /** Returns the process exit code. Throw CliError for a one-line failure. */
+  /** Returns the process exit code. Throw UserError for a one-line failure. */
   run(argv: string[]): Promise<number>;
 }

@@ -3,8 +3,8 @@
  * `dixa-archiver <command>`: one entry point; each command lives in cli/commands/<name>.ts and is loaded on demand.
  */
 import { pathToFileURL } from 'node:url';
+import { UserError } from '../lambdas/commons/errors.ts';
 import type { Command } from './command.ts';
-import { CliError } from './errors.ts';
 
 export const COMMANDS = ['local', 'sign', 'backfill', 'list', 'get', 'verify', 'erase', 'redrive'] as const;
 
@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (!(COMMANDS as readonly string[]).includes(name)) {
-    throw new CliError(`unknown command "${name}" (try: dixa-archiver --help)`, 2);
+    throw new UserError(`unknown command "${name}" (try: dixa-archiver --help)`, 2);
   }
   const command = await load(name);
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -48,7 +48,7 @@ export async function runCli(argv: string[]): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`dixa-archiver: ${message}\n`);
     if (process.env.DIXA_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+    process.exitCode = error instanceof UserError ? error.exitCode : 1;
   }
 }
 

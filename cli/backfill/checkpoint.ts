@@ -5,7 +5,8 @@
  * One backfill at a time per state file.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { CliError } from '../errors.ts';
+import { UserError } from '../../lambdas/commons/errors.ts';
+import type { Checkpoint as UnitCheckpoint } from '../../lambdas/dixa/backfill.ts';
 
 export const DEFAULT_STATE_FILE = './.dixa-backfill-state.json';
 
@@ -14,7 +15,7 @@ interface StateFile {
   runs: Record<string, { completed: string[]; updatedAt: string }>;
 }
 
-export class Checkpoint {
+export class Checkpoint implements UnitCheckpoint {
   private readonly completed: Set<string>;
 
   private constructor(
@@ -32,7 +33,7 @@ export class Checkpoint {
     } catch (error: unknown) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         return new Checkpoint(path, key, { version: 1, runs: {} });
-      throw new CliError(`cannot read the state file ${path}: ${(error as Error).message}`);
+      throw new UserError(`cannot read the state file ${path}: ${(error as Error).message}`);
     }
     return new Checkpoint(path, key, parseState(text, path));
   }
@@ -55,7 +56,7 @@ export class Checkpoint {
 
 function parseState(text: string, path: string): StateFile {
   const invalid = (why: string) =>
-    new CliError(`the state file ${path} is not a backfill state file (${why}): move it away or pass another --state`);
+    new UserError(`the state file ${path} is not a backfill state file (${why}): move it away or pass another --state`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -85,6 +86,6 @@ async function writeAtomically(path: string, content: string): Promise<void> {
     await rename(temp, path);
   } catch (error: unknown) {
     await rm(temp, { force: true });
-    throw new CliError(`cannot write the state file ${path}: ${(error as Error).message}`);
+    throw new UserError(`cannot write the state file ${path}: ${(error as Error).message}`);
   }
 }

@@ -4,9 +4,9 @@
  */
 import { SingleBar } from 'cli-progress';
 import { FILE_KINDS, type FileKind } from '../../lambdas/core/job.ts';
-import type { DixaApi } from './dixa-client.ts';
-import type { Pacer } from './pacer.ts';
-import type { BackfillSummary, UnitResult } from './run.ts';
+import type { BackfillSummary, UnitResult } from '../../lambdas/dixa/backfill.ts';
+import type { DixaApi } from '../../lambdas/dixa/dixa-client.ts';
+import type { Pacer } from '../../lambdas/dixa/pacer.ts';
 
 export interface ProgressReporter {
   unitDone(result: UnitResult, summary: BackfillSummary): void;

@@ -1,8 +1,8 @@
 /** The end-of-run result on stdout: a summary for people (with a per-unit table in a dry run), or JSON. */
 import { FILE_KINDS } from '../../lambdas/core/job.ts';
+import type { BackfillSummary, UnitResult, UnitStatus } from '../../lambdas/dixa/backfill.ts';
 import { type Column, formatTable } from '../shared/output.ts';
 import { formatKinds, plural } from './progress.ts';
-import type { BackfillSummary, UnitResult, UnitStatus } from './run.ts';
 
 export interface RunDescription {
   mode: 'export' | 'conversations';

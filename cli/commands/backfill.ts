@@ -5,21 +5,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { sendJobs } from '../../lambdas/aws/queue.ts';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
-import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
+import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../lambdas/dixa/backfill.ts';
 import {
   DEFAULT_API_BASE_URL,
   DEFAULT_EXPORTS_BASE_URL,
   DixaClient,
   parseDixaBaseUrl,
-} from '../backfill/dixa-client.ts';
-import { type Clock, systemClock } from '../backfill/pacer.ts';
+} from '../../lambdas/dixa/dixa-client.ts';
+import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
+import { MAX_WINDOW_DAYS, parseDay, planWindows, today } from '../../lambdas/dixa/windows.ts';
+import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
 import { createProgress, type ProgressReporter } from '../backfill/progress.ts';
 import { formatSummary, type RunDescription, toJson } from '../backfill/report.ts';
-import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../backfill/run.ts';
-import { MAX_WINDOW_DAYS, parseDay, planWindows, today } from '../backfill/windows.ts';
 import type { Command } from '../command.ts';
-import { CliError, UsageError } from '../errors.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags, queueTarget } from '../shared/queue-target.ts';
 
@@ -214,15 +214,15 @@ async function readToken(file: string | undefined, env: NodeJS.ProcessEnv): Prom
     try {
       token = (await readFile(file, 'utf8')).trim();
     } catch (error: unknown) {
-      throw new CliError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new UserError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    if (!token) throw new CliError(`the token file ${file} is empty`);
+    if (!token) throw new UserError(`the token file ${file} is empty`);
   } else {
     token = env.DIXA_API_TOKEN?.trim();
-    if (!token) throw new CliError('no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>');
+    if (!token) throw new UserError('no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>');
   }
   if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new CliError('the Dixa API token contains spaces or non-ASCII characters: check the value you set');
+    throw new UserError('the Dixa API token contains spaces or non-ASCII characters: check the value you set');
   }
   return token;
 }
@@ -231,6 +231,6 @@ function filesOrigin(value: string | undefined): FilesOrigin {
   try {
     return parseFilesBaseUrl(value ?? DEFAULT_FILES_BASE_URL);
   } catch (error: unknown) {
-    throw new CliError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
+    throw new UserError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
   }
 }

@@ -1,11 +1,18 @@
 /** `dixa-archiver erase`: delete every stored version of a conversation's files and leave an erasure receipt. */
+
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { type Archive, checkConversationId, displayName } from '../../lambdas/compliance/archive.ts';
+import { callerArn, localIdentity } from '../../lambdas/compliance/caller-identity.ts';
+import {
+  type ErasurePlan,
+  executeErasure,
+  planErasure,
+  refusal,
+  summarizePlan,
+} from '../../lambdas/compliance/erase.ts';
+import { describeHold } from '../../lambdas/compliance/object-lock.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
-import { type Archive, checkConversationId, displayName } from '../compliance/archive.ts';
-import { callerArn, localIdentity } from '../compliance/caller-identity.ts';
-import { type ErasurePlan, executeErasure, planErasure, refusal, summarizePlan } from '../compliance/erase.ts';
-import { describeHold } from '../compliance/object-lock.ts';
-import { explainS3Errors } from '../compliance/s3-errors.ts';
-import { CliError, UsageError } from '../errors.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say, wantsJson } from '../shared/output.ts';
@@ -68,7 +75,7 @@ export const command: Command = {
     const refused = refusal(plan, bypassGovernance);
     if (refused) {
       for (const hold of refused.held) say(`  held: ${describeHold(hold)}`);
-      throw new CliError(refused.summary);
+      throw new UserError(refused.summary);
     }
     if (plan.holds.length > 0) {
       say(`${plan.holds.length} version(s) under GOVERNANCE retention will be deleted with BypassGovernanceRetention.`);
@@ -91,7 +98,7 @@ export const command: Command = {
     else process.stdout.write(`Receipt: s3://${archive.bucket}/${receiptKey}\n`);
     say(`Erased ${receipt.objectCount} object(s) of conversation ${conversationId}.`);
     if (receipt.remainingAfterErasure > 0) {
-      throw new CliError(
+      throw new UserError(
         `${receipt.remainingAfterErasure} object(s) appeared under ${plan.keyPrefix} while erasing (archived meanwhile?): run erase again`,
       );
     }
@@ -112,7 +119,7 @@ async function whoAmI(archive: S3Target): Promise<string> {
   try {
     return await callerArn(archive.s3);
   } catch (error: unknown) {
-    throw new CliError(
+    throw new UserError(
       `cannot tell who you are for the receipt (STS GetCallerIdentity): ${(error as Error).message}; nothing was deleted`,
     );
   }

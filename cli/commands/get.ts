@@ -1,10 +1,10 @@
 /** `dixa-archiver get`: export one conversation's files, verified, with a manifest of their provenance. */
 import { resolve } from 'node:path';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { checkConversationId } from '../../lambdas/compliance/archive.ts';
+import { exportConversation, MANIFEST_NAME } from '../../lambdas/compliance/export.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
-import { checkConversationId } from '../compliance/archive.ts';
-import { exportConversation, MANIFEST_NAME } from '../compliance/export.ts';
-import { explainS3Errors } from '../compliance/s3-errors.ts';
-import { CliError, UsageError } from '../errors.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say, wantsJson } from '../shared/output.ts';
 import { type Progress, progressBar } from '../shared/progress.ts';
@@ -64,12 +64,12 @@ export const command: Command = {
       process.stdout.write(`${result.files.length} file(s) and ${MANIFEST_NAME} in ${outDir}\n`);
     }
     if (result.files.length === 0 && result.findings.length === 0) {
-      throw new CliError(`nothing is archived for conversation ${conversationId} in s3://${archive.bucket}`);
+      throw new UserError(`nothing is archived for conversation ${conversationId} in s3://${archive.bucket}`);
     }
     if (result.findings.length > 0) {
       for (const finding of result.findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
       const names = result.findings.map((f) => f.name).join(', ');
-      throw new CliError(
+      throw new UserError(
         `${result.findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,
       );
     }

@@ -1,5 +1,6 @@
 /** `dixa-archiver list`: the archived files of some conversations, or of everything archived between two dates. */
-import type { Command } from '../command.ts';
+
+import { UsageError } from '../../lambdas/commons/errors.ts';
 import {
   type Archive,
   type ArchiveEntry,
@@ -8,10 +9,10 @@ import {
   readAllConversations,
   readConversation,
   type StoredObject,
-} from '../compliance/archive.ts';
-import { cannotBeInRange, type DateRange, inRange, parseDateRange } from '../compliance/date-range.ts';
-import { explainS3Errors } from '../compliance/s3-errors.ts';
-import { UsageError } from '../errors.ts';
+} from '../../lambdas/compliance/archive.ts';
+import { cannotBeInRange, type DateRange, inRange, parseDateRange } from '../../lambdas/compliance/date-range.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
+import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, formatBytes, printResult, say, wantsJson } from '../shared/output.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';

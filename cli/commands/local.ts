@@ -5,8 +5,8 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../errors.ts';
 import { configFromEnv, type LocalConfig, loadEnvFile, VARIABLES } from '../local/config.ts';
 import type { RunningLocal } from '../local/start.ts';
 

@@ -1,5 +1,7 @@
 /** `dixa-archiver redrive`: move dead-lettered file jobs back to the job queue, after showing why they failed. */
-import type { Command } from '../command.ts';
+
+import { describeAwsError } from '../../lambdas/commons/aws-errors.ts';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import {
   type DeadLetterSummary,
   type MoveResult,
@@ -7,19 +9,13 @@ import {
   moveWithTask,
   type ReasonCount,
   summarizeDeadLetters,
-} from '../compliance/redrive.ts';
-import { CliError, UsageError } from '../errors.ts';
+} from '../../lambdas/compliance/redrive.ts';
+import type { Command } from '../command.ts';
 import { isLoopbackUrl } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
-import {
-  describeAwsError,
-  QUEUE_FLAGS,
-  QUEUE_FLAGS_HELP,
-  type QueueTarget,
-  queueTarget,
-} from '../shared/queue-target.ts';
+import { QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueTarget, queueTarget } from '../shared/queue-target.ts';
 
 const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
 
@@ -106,7 +102,7 @@ export const command: Command = {
       );
     }
     if (result.failed > 0) {
-      throw new CliError(
+      throw new UserError(
         `${result.failed} job(s) could not be sent to the job queue; they stay in the dead-letter queue`,
       );
     }
@@ -150,7 +146,7 @@ async function explainSqsErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error: unknown) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`SQS: ${describeAwsError(error)}`);
+    if (error instanceof UserError) throw error;
+    throw new UserError(`SQS: ${describeAwsError(error)}`);
   }
 }

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { signatureHeader } from '../../lambdas/core/signature.ts';
 import type { Command } from '../command.ts';
-import { CliError, UsageError } from '../errors.ts';
 import { loadEnvFile, localSecretPath, readLocalSecret } from '../local/config.ts';
 
 export const SAMPLE_WEBHOOK = fileURLToPath(new URL('../../test/fixtures/sample-webhook.json', import.meta.url));
@@ -61,7 +61,7 @@ export const command: Command = {
 
     const file = resolve(values.file ?? SAMPLE_WEBHOOK);
     const body = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, 2);
+      throw new UserError(`cannot read ${file}: ${error.code ?? error.message}`, 2);
     });
     const url = webhookUrl(values.url, env.PORT);
     const secret = await signingSecret(values['secret-hex'], env);
@@ -87,7 +87,7 @@ export const command: Command = {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
+      throw new UserError(
         `cannot reach ${url} (is \`npm start\` running?): ${cause?.code ?? cause?.message ?? String(error)}`,
       );
     }

@@ -1,16 +1,17 @@
 /** `dixa-archiver verify`: re-hash archived files against their provenance records. */
-import type { Command } from '../command.ts';
+
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import {
   type Archive,
   type ArchiveEntry,
   checkConversationId,
   readAllConversations,
   readConversation,
-} from '../compliance/archive.ts';
-import type { Finding } from '../compliance/findings.ts';
-import { explainS3Errors } from '../compliance/s3-errors.ts';
-import { type VerifyReport, verifyEntries } from '../compliance/verify.ts';
-import { CliError, UsageError } from '../errors.ts';
+} from '../../lambdas/compliance/archive.ts';
+import type { Finding } from '../../lambdas/compliance/findings.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
+import { type VerifyReport, verifyEntries } from '../../lambdas/compliance/verify.ts';
+import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, formatBytes, printResult, say, wantsJson } from '../shared/output.ts';
 import { progressBar } from '../shared/progress.ts';
@@ -62,7 +63,7 @@ export const command: Command = {
     const report = await explainS3Errors(archive, () => verifyArchive(archive, ids));
     if (report.files === 0) {
       const what = ids ? `for conversation ${ids.join(', ')}` : 'at all';
-      throw new CliError(`nothing is archived ${what} under s3://${archive.bucket}/${archive.prefix}`);
+      throw new UserError(`nothing is archived ${what} under s3://${archive.bucket}/${archive.prefix}`);
     }
 
     if (wantsJson(flags.json)) {

@@ -13,10 +13,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { UserError } from '../../lambdas/commons/errors.ts';
 import { normalizePrefix } from '../../lambdas/core/keys.ts';
 import { DEFAULT_FILES_BASE_URL, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
 import { decodeSigningSecret } from '../../lambdas/core/signature.ts';
-import { CliError } from '../errors.ts';
 import type { LogFormat } from './log.ts';
 
 /** The variables `dixa-archiver local --help` documents (name, default, meaning). */
@@ -85,7 +85,7 @@ export function loadEnvFile(env: NodeJS.ProcessEnv, path: string | undefined): v
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (path === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CliError(`cannot read env file ${file}: ${(error as Error).message}`, 2);
+    throw new UserError(`cannot read env file ${file}: ${(error as Error).message}`, 2);
   }
   for (const [name, value] of Object.entries(parseEnv(text))) {
     if (env[name] === undefined && value !== undefined) env[name] = value;
@@ -93,7 +93,7 @@ export function loadEnvFile(env: NodeJS.ProcessEnv, path: string | undefined): v
 }
 
 function fail(message: string): never {
-  throw new CliError(message, 2);
+  throw new UserError(message, 2);
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean; tty?: boolean } = {}): LocalConfig {

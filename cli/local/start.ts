@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { CliError } from '../errors.ts';
+import { UserError } from '../../lambdas/commons/errors.ts';
 import { type ApiHandler, startHttpEndpoint } from './api-gateway.ts';
 import { type LocalConfig, localSecretPath, resolveWebhookSecret, type SecretOrigin } from './config.ts';
 import { startDemoFilesServer } from './demo-files.ts';
@@ -174,7 +174,7 @@ const portInUse =
   (variable: string, port: number) =>
   (error: unknown): never => {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliError(
+      throw new UserError(
         `${variable}: port ${port} is in use on 127.0.0.1 (set ${variable} to a free port, or 0 for any)`,
         2,
       );

@@ -3,7 +3,7 @@
  * region and credentials (env, profile, SSO, instance role). With a loopback endpoint (local mode's s3rver and
  * fauxqs) the emulators' fixed credentials are used unless AWS credentials are set explicitly.
  */
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../lambdas/commons/errors.ts';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 const LOCAL_REGION = 'us-east-1';

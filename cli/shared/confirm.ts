@@ -3,7 +3,7 @@
  * and without `--yes` the command refuses, so a script never deletes anything by accident.
  */
 import { createInterface } from 'node:readline/promises';
-import { CliError } from '../errors.ts';
+import { UserError } from '../../lambdas/commons/errors.ts';
 
 export interface Prompt {
   interactive: boolean;
@@ -45,7 +45,7 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
   if (options.yes) return true;
   const prompt = options.prompt ?? terminal();
   if (!prompt.interactive) {
-    throw new CliError(`refusing to ${options.action} without confirmation: run it in a terminal or add --yes`);
+    throw new UserError(`refusing to ${options.action} without confirmation: run it in a terminal or add --yes`);
   }
   return options.accept(await ask(options.question, prompt));
 }

@@ -2,7 +2,7 @@
  * Strict flag parsing for every command: `node:util` parseArgs, with its errors turned into one-line usage errors.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../lambdas/commons/errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -5,7 +5,8 @@
  * credentials are used unless AWS credentials are set.
  */
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CliError, UsageError } from '../errors.ts';
+import { describeAwsError } from '../../lambdas/commons/aws-errors.ts';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { chooseEndpoint, parseEndpoint } from './aws-endpoint.ts';
 
 export const QUEUE_FLAGS = {
@@ -61,16 +62,6 @@ export async function checkQueue(target: QueueTarget): Promise<void> {
   try {
     await target.sqs.send(new GetQueueAttributesCommand({ QueueUrl: target.queueUrl, AttributeNames: ['QueueArn'] }));
   } catch (error: unknown) {
-    throw new CliError(`cannot use the job queue ${target.queueUrl}: ${describeAwsError(error)}`);
+    throw new UserError(`cannot use the job queue ${target.queueUrl}: ${describeAwsError(error)}`);
   }
-}
-
-export function describeAwsError(error: unknown): string {
-  const e = error as { name?: string; code?: string; message?: string } | undefined;
-  if (e?.name === 'QueueDoesNotExist' || e?.name === 'AWS.SimpleQueueService.NonExistentQueue') {
-    return 'the queue does not exist';
-  }
-  if (e?.name === 'CredentialsProviderError') return 'no AWS credentials found';
-  const message = (e?.message ?? String(error)).split('\n')[0]!.trim();
-  return message || e?.code || e?.name || 'unknown error';
 }

@@ -4,8 +4,8 @@
  * `dixa-archive`; the prefix `dixa`.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { UsageError } from '../../lambdas/commons/errors.ts';
 import { normalizePrefix } from '../../lambdas/core/keys.ts';
-import { UsageError } from '../errors.ts';
 import { chooseEndpoint } from './aws-endpoint.ts';
 
 export const LOCAL_BUCKET = 'dixa-archive';

@@ -12,12 +12,12 @@ import { promisify } from 'node:util';
 import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../cli/backfill/dixa-client.ts';
 import type { toJson } from '../../cli/backfill/report.ts';
-import { planWindows } from '../../cli/backfill/windows.ts';
 import { createBackfillCommand } from '../../cli/commands/backfill.ts';
-import { CliError } from '../../cli/errors.ts';
 import { queueTarget } from '../../cli/shared/queue-target.ts';
+import { UserError } from '../../lambdas/commons/errors.ts';
+import { parseRetryAfter } from '../../lambdas/dixa/dixa-client.ts';
+import { planWindows } from '../../lambdas/dixa/windows.ts';
 import {
   createFakeClock,
   DAY_MS,
@@ -284,7 +284,7 @@ describe('backfill over the Message Export API', () => {
       '--json',
     ];
     const first = await backfill(s, args, { queue: crashingQueue((trace) => trace === crashAt) });
-    expect(first.error).toBeInstanceOf(CliError);
+    expect(first.error).toBeInstanceOf(UserError);
     expect(first.error!.message).toBe(
       `could not queue the jobs of window ${windows[4]!.id}: connect ECONNREFUSED 127.0.0.1:9324; finished work is saved in ${s.state}; run the same command again to continue`,
     );
@@ -458,9 +458,9 @@ describe('backfill errors: one line, non-zero exit, before any damage', () => {
   ])('%s', async (_name, args, env, message, exitCode) => {
     const s = await setup();
     const out = await backfill(s, args, { env: { JOB_QUEUE_URL: s.queueUrl, ...env } });
-    expect(out.error).toBeInstanceOf(CliError);
+    expect(out.error).toBeInstanceOf(UserError);
     expect(out.error!.message).toMatch(message);
-    expect((out.error as CliError).exitCode).toBe(exitCode);
+    expect((out.error as UserError).exitCode).toBe(exitCode);
     expect(s.api.requests).toHaveLength(0);
   });
 

@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callerArn } from '../../cli/compliance/caller-identity.ts';
+import { callerArn } from '../../lambdas/compliance/caller-identity.ts';
 
 let server: FauxqsServer;
 beforeAll(async () => {

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { moveWithTask, NO_REASON, summarizeDeadLetters } from '../../cli/compliance/redrive.ts';
 import { LOCAL_CREDENTIALS } from '../../cli/shared/aws-endpoint.ts';
+import { moveWithTask, NO_REASON, summarizeDeadLetters } from '../../lambdas/compliance/redrive.ts';
 import type { FileJob } from '../../lambdas/core/job.ts';
 import { cli } from './compliance-fixture.ts';
 

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ListedFile } from '../../cli/commands/list.ts';
-import type { ErasureReceipt } from '../../cli/compliance/erase.ts';
-import type { Manifest } from '../../cli/compliance/export.ts';
+import type { ErasureReceipt } from '../../lambdas/compliance/erase.ts';
+import type { Manifest } from '../../lambdas/compliance/export.ts';
 import { recordKey, sanitizeName } from '../../lambdas/core/keys.ts';
 import {
   BUCKET,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { mapLimit } from '../../cli/shared/map-limit.ts';
+import { mapLimit } from '../../lambdas/commons/map-limit.ts';
 import { parseRecord } from '../../lambdas/core/record.ts';
 import { contentSha256 } from '../fakes/files-server.ts';
 import type { PlannedFile } from './plan.ts';

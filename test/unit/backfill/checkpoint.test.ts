@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../../cli/backfill/checkpoint.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -51,7 +51,7 @@ describe('Checkpoint', () => {
     const path = join(dir, 'state.json');
     await writeFile(path, content);
     const error = await Checkpoint.open(path, 'k').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(
       `the state file ${path} is not a backfill state file (${why}): move it away or pass another --state`,
     );

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress, formatDuration } from '../../../cli/backfill/progress.ts';
 import { formatSummary, toJson } from '../../../cli/backfill/report.ts';
-import type { BackfillSummary, UnitResult } from '../../../cli/backfill/run.ts';
+import type { BackfillSummary, UnitResult } from '../../../lambdas/dixa/backfill.ts';
 
 class Capture extends Writable {
   text = '';

@@ -1,9 +1,9 @@
 /** How the archive reader pairs files with records, names exports, and reads date ranges. */
 import { describe, expect, it } from 'vitest';
-import { checkConversationId, pairObjects, type StoredObject } from '../../../cli/compliance/archive.ts';
-import { cannotBeInRange, inRange, parseDateRange } from '../../../cli/compliance/date-range.ts';
-import { uniqueName } from '../../../cli/compliance/export.ts';
-import { UsageError } from '../../../cli/errors.ts';
+import { UsageError } from '../../../lambdas/commons/errors.ts';
+import { checkConversationId, pairObjects, type StoredObject } from '../../../lambdas/compliance/archive.ts';
+import { cannotBeInRange, inRange, parseDateRange } from '../../../lambdas/compliance/date-range.ts';
+import { uniqueName } from '../../../lambdas/compliance/export.ts';
 
 const objects = (...keys: string[]): StoredObject[] => keys.map((key) => ({ key, size: 1 }));
 const shape = (pairs: ReturnType<typeof pairObjects>) =>

@@ -1,12 +1,12 @@
 /** The CLI helpers the compliance commands stand on: endpoints and local credentials, targets, output, confirmation. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CliError, UsageError } from '../../../cli/errors.ts';
 import { chooseEndpoint, LOCAL_CREDENTIALS } from '../../../cli/shared/aws-endpoint.ts';
 import { confirm, type Prompt } from '../../../cli/shared/confirm.ts';
 import { parseFlags } from '../../../cli/shared/flags.ts';
 import { formatBytes, formatTable, wantsJson } from '../../../cli/shared/output.ts';
 import { s3Target } from '../../../cli/shared/s3-target.ts';
+import { UsageError, UserError } from '../../../lambdas/commons/errors.ts';
 
 describe('chooseEndpoint', () => {
   it('leaves region and credentials to the AWS SDK without an endpoint', () => {
@@ -107,7 +107,7 @@ describe('confirm', () => {
     const error = await ask({ interactive: false, input: new PassThrough(), output: new PassThrough() }).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(
       'refusing to erase conversation 1 without confirmation: run it in a terminal or add --yes',
     );

@@ -6,9 +6,9 @@
 import { DeleteObjectsCommand, GetObjectRetentionCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { command as eraseCommand } from '../../../cli/commands/erase.ts';
-import type { Archive } from '../../../cli/compliance/archive.ts';
-import { type ErasureReceipt, executeErasure, planErasure, refusal } from '../../../cli/compliance/erase.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
+import type { Archive } from '../../../lambdas/compliance/archive.ts';
+import { type ErasureReceipt, executeErasure, planErasure, refusal } from '../../../lambdas/compliance/erase.ts';
 import { conversationPrefix, recordKey } from '../../../lambdas/core/keys.ts';
 import type { ProvenanceRecord } from '../../../lambdas/core/record.ts';
 import { BUCKET, PREFIX, VersionedBucket } from './versioned-bucket.ts';
@@ -101,7 +101,7 @@ describe('erase on a versioned bucket', () => {
     bucket.failingKeys.set(recordKey(second.key), 'InternalError');
     const plan = await planErasure(archive, CSID);
     const error = await executeErasure(archive, plan, options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(
       /^the erasure stopped: 1 object\(s\) failed with InternalError; 3 objects/,
     );
@@ -129,7 +129,7 @@ describe('erase under Object Lock', () => {
         legalHold: false,
       },
     ]);
-    await expect(executeErasure(archive, plan, { ...options, bypassGovernance: true })).rejects.toThrow(CliError);
+    await expect(executeErasure(archive, plan, { ...options, bypassGovernance: true })).rejects.toThrow(UserError);
     expect(deleteCalls()).toEqual([]);
     expect(bucket.under(prefixOf(CSID))).toHaveLength(4);
     expect(receipts()).toEqual([]);
@@ -211,7 +211,7 @@ describe('dixa-archiver erase (command)', () => {
     try {
       bucket.versions.find((v) => v.key === second.key)!.retention = { mode: 'COMPLIANCE', until: FUTURE };
       const error = await run().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CliError);
+      expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).not.toContain('\n');
       const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
       expect(printed).toContain(`held: ${second.key} (version `);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { exportConversation } from '../../../cli/compliance/export.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
+import { exportConversation } from '../../../lambdas/compliance/export.ts';
 import { BUCKET, PREFIX, VersionedBucket } from './versioned-bucket.ts';
 
 let bucket: VersionedBucket;
@@ -35,7 +35,7 @@ it('removes the partial file and reports the export incomplete when a download b
   const error = await exportConversation({ s3: bucket.client, bucket: BUCKET, prefix: PREFIX }, '4711', out).catch(
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(CliError);
+  expect(error).toBeInstanceOf(UserError);
   expect((error as Error).message).toBe(
     `downloading big.bin failed (socket hang up); the export in ${out} is incomplete: it has no manifest.json`,
   );

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keptAttributes, moveWithTask } from '../../../cli/compliance/redrive.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
+import { keptAttributes, moveWithTask } from '../../../lambdas/compliance/redrive.ts';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/file-jobs';
 const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/file-jobs-dlq';
@@ -58,7 +58,7 @@ describe('moveWithTask', () => {
       ],
     });
     const error = await moveWithTask(sqs, DLQ, QUEUE, { sleep: noSleep }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe('the SQS move task ended FAILED after moving 3 message(s): AccessDenied');
   });
 

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../../cli/errors.ts';
 import {
   configFromEnv,
   loadEnvFile,
@@ -10,14 +9,15 @@ import {
   resolveWebhookSecret,
   VARIABLES,
 } from '../../../cli/local/config.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
 
 const REAL = { DIXA_API_TOKEN: 'tok', DIXA_WEBHOOK_SECRET: 'ab12' };
 
-function failure(env: NodeJS.ProcessEnv): CliError {
+function failure(env: NodeJS.ProcessEnv): UserError {
   try {
     configFromEnv(env);
   } catch (error) {
-    if (error instanceof CliError) return error;
+    if (error instanceof UserError) return error;
     throw error;
   }
   throw new Error('expected a configuration error');

@@ -4,11 +4,11 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
-import { FileJobSchema } from '../../lambdas/core/job.ts';
-import { conversationPrefix, RECORD_SUFFIX } from '../../lambdas/core/keys.ts';
-import { type ProvenanceRecord, parseRecord } from '../../lambdas/core/record.ts';
-import { UsageError } from '../errors.ts';
-import { mapLimit } from '../shared/map-limit.ts';
+import { UsageError } from '../commons/errors.ts';
+import { mapLimit } from '../commons/map-limit.ts';
+import { FileJobSchema } from '../core/job.ts';
+import { conversationPrefix, RECORD_SUFFIX } from '../core/keys.ts';
+import { type ProvenanceRecord, parseRecord } from '../core/record.ts';
 
 export interface Archive {
   s3: S3Client;

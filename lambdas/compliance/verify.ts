@@ -1,5 +1,5 @@
 /** Re-hashes archived files against their provenance records. */
-import { mapLimit } from '../shared/map-limit.ts';
+import { mapLimit } from '../commons/map-limit.ts';
 import { type Archive, type ArchiveEntry, displayName } from './archive.ts';
 import { digestFinding, entryFinding, type Finding } from './findings.ts';
 import { hashObject } from './hash.ts';

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../../cli/backfill/checkpoint.ts';
-import { DixaError } from '../../../cli/backfill/dixa-client.ts';
-import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../../cli/backfill/run.ts';
-import { planWindows, type Window } from '../../../cli/backfill/windows.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
 import type { FileJob } from '../../../lambdas/core/job.ts';
 import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
+import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../../lambdas/dixa/backfill.ts';
+import { DixaError } from '../../../lambdas/dixa/dixa-client.ts';
+import { planWindows, type Window } from '../../../lambdas/dixa/windows.ts';
 import exportWindow from '../../fixtures/export/window-2024-03.json' with { type: 'json' };
 import conversation from '../../fixtures/messages/conversation-7001.json' with { type: 'json' };
 
@@ -114,7 +114,7 @@ describe('runBackfill', () => {
     const error = await runBackfill(units, { dryRun: false, send, checkpoint: await Checkpoint.open(path, 'k') }).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(
       `could not queue the jobs of window 2024-03-31..2024-04-29: connect ECONNREFUSED 127.0.0.1:9324; finished work is saved in ${path}; run the same command again to continue`,
     );
@@ -138,7 +138,7 @@ describe('runBackfill', () => {
 
     const fatal = unit('x', () => Promise.reject(new DixaError('Dixa rejected the API token: 401', true)));
     await expect(runBackfill([fatal, unit('y', ok)], { dryRun: false, send })).rejects.toThrow(
-      new CliError('Dixa rejected the API token: 401'),
+      new UserError('Dixa rejected the API token: 401'),
     );
   });
 

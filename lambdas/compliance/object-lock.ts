@@ -9,8 +9,8 @@ import {
   GetObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CliError } from '../errors.ts';
-import { mapLimit } from '../shared/map-limit.ts';
+import { UserError } from '../commons/errors.ts';
+import { mapLimit } from '../commons/map-limit.ts';
 import type { StoredVersion } from './versions.ts';
 
 export interface Hold {
@@ -94,11 +94,11 @@ function lockReadFailure(error: unknown, version: StoredVersion, permission: str
   if (NOT_LOCKED.has(name) || UNSUPPORTED.has(name)) return undefined;
   const what = `${version.key}${version.versionId ? ` (version ${version.versionId})` : ''}`;
   if (name === 'AccessDenied') {
-    throw new CliError(
+    throw new UserError(
       `cannot read the Object Lock state of ${what}: the caller lacks ${permission}; nothing was deleted`,
     );
   }
-  throw new CliError(`cannot read the Object Lock state of ${what}: ${(error as Error).message}; nothing was deleted`);
+  throw new UserError(`cannot read the Object Lock state of ${what}: ${(error as Error).message}; nothing was deleted`);
 }
 
 /** Holds nobody can lift now: COMPLIANCE retention and legal holds. */

@@ -6,10 +6,10 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { sanitizeName } from '../../lambdas/core/keys.ts';
-import type { ProvenanceRecord } from '../../lambdas/core/record.ts';
-import { CliError, UsageError } from '../errors.ts';
-import { mapLimit } from '../shared/map-limit.ts';
+import { UsageError, UserError } from '../commons/errors.ts';
+import { mapLimit } from '../commons/map-limit.ts';
+import { sanitizeName } from '../core/keys.ts';
+import type { ProvenanceRecord } from '../core/record.ts';
 import { type Archive, type ArchiveEntry, displayName, readConversation } from './archive.ts';
 import { digestFinding, entryFinding, type Finding } from './findings.ts';
 import { hashObject } from './hash.ts';
@@ -110,7 +110,7 @@ async function download(
     if ((error as Error).name === 'NoSuchKey') {
       return { ...entryFinding({ ...entry, file: undefined })!, detail: `the file ${entry.key} disappeared` };
     }
-    throw new CliError(
+    throw new UserError(
       `downloading ${displayName(entry)} failed (${describeS3Error(error)}); ` +
         `the export in ${dirname(path)} is incomplete: it has no ${MANIFEST_NAME}`,
     );

@@ -9,7 +9,7 @@
  * therefore belongs to exactly one window. The extra millisecond is why windows stop at 30 days: the query then
  * spans 30 days + 1 ms, inside Dixa's 31-day limit.
  */
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../commons/errors.ts';
 
 export const DAY_MS = 86_400_000;
 export const MAX_WINDOW_DAYS = 30;

@@ -4,16 +4,11 @@
  * as done. A unit is recorded only after every one of its jobs is on the queue, so a crash re-sends at most the
  * unit in flight (harmless: the archiver is idempotent) and never skips one.
  */
-import {
-  type Extraction,
-  extractFromExport,
-  extractFromMessageApi,
-  type RejectedLink,
-} from '../../lambdas/core/extract.ts';
-import { FILE_KINDS, type FileJob, type FileKind } from '../../lambdas/core/job.ts';
-import type { FilesOrigin } from '../../lambdas/core/links.ts';
-import { CliError } from '../errors.ts';
-import type { Checkpoint } from './checkpoint.ts';
+
+import { UserError } from '../commons/errors.ts';
+import { type Extraction, extractFromExport, extractFromMessageApi, type RejectedLink } from '../core/extract.ts';
+import { FILE_KINDS, type FileJob, type FileKind } from '../core/job.ts';
+import type { FilesOrigin } from '../core/links.ts';
 import { type DixaClient, DixaError } from './dixa-client.ts';
 import { inWindow, type Window } from './windows.ts';
 
@@ -60,6 +55,14 @@ export interface BackfillSummary {
   jobCount: number;
   rejected: RejectionCount[];
   errors: string[];
+}
+
+/** Where finished units are remembered, so a rerun resumes (the CLI keeps a state file). */
+export interface Checkpoint {
+  /** Shown to people: where the finished work is kept. */
+  readonly path: string;
+  has(unitId: string): boolean;
+  complete(unitId: string): Promise<void>;
 }
 
 export interface RunOptions {
@@ -157,7 +160,7 @@ async function processUnit(
     harvest = await unit.harvest();
   } catch (error: unknown) {
     if (!(error instanceof DixaError)) throw error;
-    if (error.fatal) throw new CliError(error.message);
+    if (error.fatal) throw new UserError(error.message);
     return { result: { ...result, status: 'failed', error: `${unit.label}: ${error.message}` }, rejected: [] };
   }
 
@@ -168,7 +171,7 @@ async function processUnit(
         await send!(jobs, `backfill ${unit.id}`);
       } catch (error: unknown) {
         const saved = checkpoint ? `; finished work is saved in ${checkpoint.path}` : '';
-        throw new CliError(
+        throw new UserError(
           `could not queue the jobs of ${unit.label}: ${firstLine(error)}${saved}; run the same command again to continue`,
         );
       }

@@ -16,8 +16,8 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { toBatches } from '../../lambdas/aws/queue.ts';
-import { CliError } from '../errors.ts';
+import { toBatches } from '../aws/queue.ts';
+import { UserError } from '../commons/errors.ts';
 
 /** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
 export const FAILURE_ATTRIBUTES = ['failureReason', 'failureClass', 'failedAt', 'receiveCount'] as const;
@@ -149,7 +149,7 @@ export async function moveWithTask(
     options.onProgress?.(moved, total);
     if (task?.Status === 'COMPLETED') return { method: 'move-task', moved, failed: 0, leftInDeadLetterQueue: 0 };
     if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
-      throw new CliError(
+      throw new UserError(
         `the SQS move task ended ${task.Status} after moving ${moved} message(s)${task.FailureReason ? `: ${task.FailureReason}` : ''}`,
       );
     }
@@ -160,7 +160,7 @@ export async function moveWithTask(
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const arn = out.Attributes?.QueueArn;
-  if (!arn) throw new CliError(`SQS returned no ARN for ${queueUrl}`);
+  if (!arn) throw new UserError(`SQS returned no ARN for ${queueUrl}`);
   return arn;
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../lambdas/commons/errors.ts';
 import {
   DAY_MS,
   exportQuery,
@@ -8,8 +9,7 @@ import {
   MAX_WINDOW_DAYS,
   parseDay,
   planWindows,
-} from '../../../cli/backfill/windows.ts';
-import { UsageError } from '../../../cli/errors.ts';
+} from '../../../lambdas/dixa/windows.ts';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayArb = fc

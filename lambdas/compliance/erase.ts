@@ -4,8 +4,8 @@
  * refused erasure deletes nothing; executed in DeleteObjects batches, stopping at the first refusal.
  */
 import { DeleteObjectsCommand, type ObjectIdentifier, PutObjectCommand } from '@aws-sdk/client-s3';
-import { conversationPrefix, receiptPrefix } from '../../lambdas/core/keys.ts';
-import { CliError } from '../errors.ts';
+import { UserError } from '../commons/errors.ts';
+import { conversationPrefix, receiptPrefix } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, readConversation } from './archive.ts';
 import { findHolds, type Hold, isUnbreakable } from './object-lock.ts';
 import { listVersions, type StoredVersion } from './versions.ts';
@@ -105,7 +105,7 @@ export async function executeErasure(
   options: ErasureOptions,
 ): Promise<ErasureResult> {
   const refused = refusal(plan, options.bypassGovernance);
-  if (refused) throw new CliError(refused.summary);
+  if (refused) throw new UserError(refused.summary);
   const bypass = options.bypassGovernance && plan.holds.length > 0;
   const held = new Set(plan.holds.map(versionRef));
   // Governance-held versions go first, alone: if AWS denies the bypass, nothing else has been deleted yet.
@@ -210,7 +210,7 @@ async function writeReceipt(archive: Archive, key: string, receipt: ErasureRecei
   } catch (error: unknown) {
     // The objects are gone; the receipt must not be: hand it to the person instead.
     process.stdout.write(body);
-    throw new CliError(
+    throw new UserError(
       `erased ${receipt.objectCount} objects but could not write the receipt to ${key} (${(error as Error).message}); ` +
         'the receipt was printed above: keep it',
     );
@@ -223,16 +223,16 @@ function deletionFailure(
   bypass: boolean,
   deletedCount: number,
   receiptKey: string,
-): CliError {
+): UserError {
   const code = thrown ? (thrown as Error).name : failed[0]!.code;
   const done =
     deletedCount > 0 ? `${deletedCount} objects were deleted (receipt ${receiptKey})` : 'nothing was deleted';
   if (code === 'AccessDenied') {
     const permission = bypass ? 's3:BypassGovernanceRetention' : 's3:DeleteObjectVersion';
-    return new CliError(`AWS denied the deletion: the caller lacks ${permission}; ${done}`);
+    return new UserError(`AWS denied the deletion: the caller lacks ${permission}; ${done}`);
   }
   const detail = thrown ? (thrown as Error).message : `${failed.length} object(s) failed with ${code}`;
-  return new CliError(`the erasure stopped: ${detail}; ${done}; run erase again to finish`);
+  return new UserError(`the erasure stopped: ${detail}; ${done}; run erase again to finish`);
 }
 
 const versionRef = (v: { key: string; versionId?: string }) => `${v.key}\n${v.versionId ?? ''}`;

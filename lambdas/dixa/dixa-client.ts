@@ -8,8 +8,8 @@
  * Redirects are not followed: the token is only ever sent to the configured origins.
  */
 import { STATUS_CODES } from 'node:http';
-import { parseDixaOrigin } from '../../lambdas/core/links.ts';
-import { CliError } from '../errors.ts';
+import { UserError } from '../commons/errors.ts';
+import { parseDixaOrigin } from '../core/links.ts';
 import { type Clock, Pacer, systemClock } from './pacer.ts';
 import { exportQuery, type Window } from './windows.ts';
 
@@ -198,6 +198,6 @@ export function parseDixaBaseUrl(value: string, name: string): string {
   try {
     return parseDixaOrigin(value, name).origin;
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw new UserError((error as Error).message);
   }
 }

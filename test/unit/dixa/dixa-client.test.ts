@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DixaClient, DixaError, parseDixaBaseUrl, parseRetryAfter } from '../../../cli/backfill/dixa-client.ts';
-import { planWindows } from '../../../cli/backfill/windows.ts';
-import { CliError } from '../../../cli/errors.ts';
+import { UserError } from '../../../lambdas/commons/errors.ts';
+import { DixaClient, DixaError, parseDixaBaseUrl, parseRetryAfter } from '../../../lambdas/dixa/dixa-client.ts';
+import { planWindows } from '../../../lambdas/dixa/windows.ts';
 import { createFakeClock, type FakeDixaApi, type FakeDixaOptions, startFakeDixaApi } from '../../fakes/dixa-api.ts';
 
 const TOKEN = 'unit-test-token';
@@ -161,7 +161,7 @@ describe('parseDixaBaseUrl', () => {
     ['https://exports.dixa.io/v1', /must be an origin/],
     ['exports.dixa.io', /is not a URL/],
   ])('rejects %s', (value, message) => {
-    expect(() => parseDixaBaseUrl(value, 'DIXA_EXPORTS_BASE_URL')).toThrow(CliError);
+    expect(() => parseDixaBaseUrl(value, 'DIXA_EXPORTS_BASE_URL')).toThrow(UserError);
     expect(() => parseDixaBaseUrl(value, 'DIXA_EXPORTS_BASE_URL')).toThrow(message);
   });
 });

@@ -1,5 +1,5 @@
 /** `--from` / `--to` for listing by archive date, in UTC. A bare date in `--to` includes that whole day. */
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../commons/errors.ts';
 
 export interface DateRange {
   /** Inclusive. */

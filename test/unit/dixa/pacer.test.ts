@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Pacer } from '../../../cli/backfill/pacer.ts';
+import { Pacer } from '../../../lambdas/dixa/pacer.ts';
 import { createFakeClock } from '../../fakes/dixa-api.ts';
 
 /** The most timestamps inside any half-open window (t - windowMs, t]. */

@@ -1,14 +1,15 @@
 /** Turns AWS SDK failures into one line that says what to do, naming the bucket the command was working on. */
-import { CliError } from '../errors.ts';
-import { describeAwsError } from '../shared/queue-target.ts';
+
+import { describeAwsError } from '../commons/aws-errors.ts';
+import { UserError } from '../commons/errors.ts';
 import type { Archive } from './archive.ts';
 
 export async function explainS3Errors<T>(archive: Archive, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error: unknown) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`s3://${archive.bucket}: ${describeS3Error(error)}`);
+    if (error instanceof UserError) throw error;
+    throw new UserError(`s3://${archive.bucket}: ${describeS3Error(error)}`);
   }
 }
 
