@@ -1,6 +1,6 @@
 /**
  * Renders bench/results.md from the raw results (bench/results.json): the machine, one section per
- * measurement, the cost model, and the summary table that the README's "Benchmarks" section quotes.
+ * measurement, the cost model, and the summary table that docs/benchmarks.md quotes.
  */
 import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from '../lambdas/archiver/config.ts';
 import {

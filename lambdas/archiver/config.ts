@@ -10,7 +10,7 @@ import type { FilesOrigin } from '../core/links.ts';
 const MIB = 1024 * 1024;
 
 /**
- * 8 MiB parts, 2 in flight, as measured by `npm run bench` (README, "Benchmarks"): as fast as 4 or 8 in flight,
+ * 8 MiB parts, 2 in flight, as measured by `npm run bench` (docs/benchmarks.md): as fast as 4 or 8 in flight,
  * and the peak RSS stays under 160 MiB for 100 MiB and 2 GiB files, where 4 in flight went over. 8 MiB rather
  * than 5 MiB parts: fewer S3 requests per file, and 10,000 parts cover files up to 78 GiB.
  */

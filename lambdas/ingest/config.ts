@@ -1,6 +1,6 @@
 /**
- * The ingest Lambda's configuration, read from the environment once per container (see docs in README,
- * "Webhook endpoint (ingest)"). A bad value is a deployment error: it throws with the variable's name and never
+ * The ingest Lambda's configuration, read from the environment once per container (see docs/ingest.md).
+ * A bad value is a deployment error: it throws with the variable's name and never
  * echoes a secret.
  */
 

@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- flags]`: the reliability soak (see README, "Reliability"). Progress goes to stderr, the
+ * `npm run soak [-- flags]`: the reliability soak (see docs/reliability.md). Progress goes to stderr, the
  * report to stdout; exit 1 when anything was lost, duplicated, corrupted or left half-written, 2 on bad flags.
  */
 import { randomInt } from 'node:crypto';
