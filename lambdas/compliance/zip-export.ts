@@ -20,35 +20,29 @@ import { describeS3Error } from './s3-errors.ts';
 
 export const ZIP_MANIFEST_NAME = 'manifest.json';
 
-export interface ZipConversation {
-  conversationId: string;
-  /** Facts the caller adds to this conversation's manifest entry, e.g. where it was found. */
-  about?: Record<string, unknown>;
-}
-
 export interface ZipManifestConversation {
   conversationId: string;
-  about?: Record<string, unknown>;
-  /** True when every archived file of the conversation is in the zip and matched its record. */
-  complete: boolean;
+  /** The conversation's folder inside the zip (its csid). */
+  folder: string;
   /** `file` is the path inside the zip. */
   files: ExportedFile[];
   problems: Finding[];
 }
 
 export interface ZipManifest {
-  exportedAt: string;
+  manifestVersion: 1;
   bucket: string;
   prefix: string;
-  /** What was asked for, as the caller describes it (the conversations named, the person searched…). */
-  request: unknown;
-  /** True when every conversation is complete. */
+  exportedAt: string;
+  /** What was asked for, as the caller describes it: `{ conversations: [...] }`, the person searched and where… */
+  request: Record<string, unknown>;
+  /** True when every archived file of every conversation is in the zip and matched its record. */
   complete: boolean;
   conversations: ZipManifestConversation[];
 }
 
 export interface ZipExportOptions {
-  request?: unknown;
+  request?: Record<string, unknown>;
   onBytes?: (bytes: number) => void;
   now?: () => Date;
 }
@@ -58,7 +52,7 @@ const ALREADY_COMPRESSED = /^(image|audio|video)\/|pdf|zip|compressed|x-7z|x-rar
 
 export async function writeZipExport(
   archive: Archive,
-  conversations: readonly ZipConversation[],
+  conversationIds: readonly string[],
   out: Writable,
   options: ZipExportOptions = {},
 ): Promise<ZipManifest> {
@@ -68,22 +62,23 @@ export async function writeZipExport(
   const written = pipeline(zip.outputStream as Readable, out);
   for (const pending of [failed, written]) pending.catch(() => {}); // awaited below; never unhandled meanwhile
   const manifest: ZipManifest = {
-    exportedAt: now().toISOString(),
+    manifestVersion: 1,
     bucket: archive.bucket,
     prefix: archive.prefix,
-    request: options.request ?? null,
+    exportedAt: now().toISOString(),
+    request: options.request ?? { conversations: conversationIds },
     complete: true,
     conversations: [],
   };
   try {
-    for (const conversation of conversations) {
+    for (const conversationId of conversationIds) {
       const part = await Promise.race([
-        addConversation(archive, zip, conversation, options.onBytes ?? (() => {})),
+        addConversation(archive, zip, conversationId, options.onBytes ?? (() => {})),
         failed,
         written.then(() => Promise.reject(new Error('the output stream closed early'))),
       ]);
       manifest.conversations.push(part);
-      manifest.complete &&= part.complete;
+      manifest.complete &&= part.problems.length === 0;
     }
   } catch (error: unknown) {
     const reason =
@@ -101,18 +96,11 @@ export async function writeZipExport(
 async function addConversation(
   archive: Archive,
   zip: yazl.ZipFile,
-  conversation: ZipConversation,
+  conversationId: string,
   onBytes: (bytes: number) => void,
 ): Promise<ZipManifestConversation> {
-  const { conversationId } = conversation;
   const entries = await readConversation(archive, conversationId);
-  const part: ZipManifestConversation = {
-    conversationId,
-    ...(conversation.about ? { about: conversation.about } : {}),
-    complete: true,
-    files: [],
-    problems: [],
-  };
+  const part: ZipManifestConversation = { conversationId, folder: conversationId, files: [], problems: [] };
   const taken = new Set<string>();
   for (const entry of entries) {
     const early = entryFinding(entry);
@@ -120,14 +108,13 @@ async function addConversation(
       part.problems.push(early);
       continue;
     }
-    const path = `${conversationId}/${uniqueName(sanitizeName(displayName(entry)), taken)}`;
+    const path = `${part.folder}/${uniqueName(sanitizeName(displayName(entry)), taken)}`;
     const { included, finding } = await addFile(archive, zip, entry, path, onBytes);
     if (included) part.files.push({ file: path, record: entry.record! });
     if (finding) {
       part.problems.push(included ? { ...finding, detail: `${finding.detail}; the zip holds it as ${path}` } : finding);
     }
   }
-  part.complete = part.problems.length === 0;
   return part;
 }
 

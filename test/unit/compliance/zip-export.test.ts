@@ -22,16 +22,11 @@ beforeEach(() => {
 });
 afterEach(() => bucket.restore());
 
-async function zipToBuffer(ids: string[], request?: unknown) {
+async function zipToBuffer(ids: string[], request?: Record<string, unknown>) {
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const manifest = await writeZipExport(
-    archive(),
-    ids.map((conversationId) => ({ conversationId, about: { foundIn: ['test'] } })),
-    sink,
-    { request, now: () => NOW },
-  );
+  const manifest = await writeZipExport(archive(), ids, sink, { ...(request ? { request } : {}), now: () => NOW });
   return { manifest, zip: Buffer.concat(chunks) };
 }
 
@@ -67,7 +62,7 @@ describe('writeZipExport', () => {
     const c = bucket.archive('4711', 'x3/p', 'not a traversal', '../../etc/passwd');
     const d = bucket.archive('4712', 'y1/call.mp3', 'ring ring');
 
-    const { manifest, zip } = await zipToBuffer(['4711', '4712'], { conversations: ['4711', '4712'] });
+    const { manifest, zip } = await zipToBuffer(['4711', '4712'], { email: 'ann@example.com' });
     const entries = await unzip(zip);
 
     const paths = [...entries.keys()];
@@ -83,15 +78,16 @@ describe('writeZipExport', () => {
     const inside = JSON.parse(entries.get(ZIP_MANIFEST_NAME)!.toString()) as ZipManifest;
     expect(inside).toEqual(JSON.parse(JSON.stringify(manifest)));
     expect(inside).toMatchObject({
+      manifestVersion: 1,
       exportedAt: NOW.toISOString(),
       bucket: BUCKET,
       prefix: PREFIX,
-      request: { conversations: ['4711', '4712'] },
+      request: { email: 'ann@example.com' },
       complete: true,
     });
-    expect(inside.conversations.map((c) => [c.conversationId, c.complete, c.about])).toEqual([
-      ['4711', true, { foundIn: ['test'] }],
-      ['4712', true, { foundIn: ['test'] }],
+    expect(inside.conversations.map((c) => [c.conversationId, c.folder, c.problems])).toEqual([
+      ['4711', '4711', []],
+      ['4712', '4712', []],
     ]);
     const records = new Map(inside.conversations.flatMap((c) => c.files.map((f) => [f.file, f.record])));
     expect([...records.keys()].sort()).toEqual(paths.slice(0, -1).sort());
@@ -115,7 +111,6 @@ describe('writeZipExport', () => {
     expect([...entries.keys()].sort()).toEqual(['4711/bad.txt', '4711/good.txt', ZIP_MANIFEST_NAME]);
     expect(manifest.complete).toBe(false);
     const [conversation] = manifest.conversations;
-    expect(conversation!.complete).toBe(false);
     expect(conversation!.files.map((f) => [f.file, f.record]).sort()).toEqual([
       ['4711/bad.txt', bad],
       ['4711/good.txt', good],
@@ -133,9 +128,8 @@ describe('writeZipExport', () => {
     const { manifest, zip } = await zipToBuffer(['999']);
     const entries = await unzip(zip);
     expect([...entries.keys()]).toEqual([ZIP_MANIFEST_NAME]);
-    expect(manifest.conversations).toEqual([
-      { conversationId: '999', about: { foundIn: ['test'] }, complete: true, files: [], problems: [] },
-    ]);
+    expect(manifest.request).toEqual({ conversations: ['999'] });
+    expect(manifest.conversations).toEqual([{ conversationId: '999', folder: '999', files: [], problems: [] }]);
   });
 
   it('stops with the file named and leaves no valid zip when S3 breaks mid-file', async () => {
@@ -153,7 +147,7 @@ describe('writeZipExport', () => {
     sink.on('data', (chunk: Buffer) => chunks.push(chunk));
     sink.on('error', () => {});
 
-    const error = await writeZipExport(archive(), [{ conversationId: '4711' }], sink).catch((e: unknown) => e);
+    const error = await writeZipExport(archive(), ['4711'], sink).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe('the zip export stopped at big.bin: socket hang up');
@@ -207,7 +201,7 @@ describe('writeZipExport', () => {
         setImmediate(done); // a consumer slower than the producer: backpressure must hold the source back
       },
     });
-    const manifest = await writeZipExport(archive(), [{ conversationId: '4711' }], sink);
+    const manifest = await writeZipExport(archive(), ['4711'], sink);
 
     expect(manifest.complete).toBe(true);
     expect(manifest.conversations[0]!.files.map((f) => f.file)).toEqual(['4711/call.mp3']);
