@@ -1,16 +1,9 @@
 /** `dixa-archiver list`: the archived files of some conversations, or of everything archived between two dates. */
 
 import { UsageError } from '../../lambdas/commons/errors.ts';
-import {
-  type Archive,
-  type ArchiveEntry,
-  checkConversationId,
-  displayName,
-  readAllConversations,
-  readConversation,
-  type StoredObject,
-} from '../../lambdas/compliance/archive.ts';
-import { cannotBeInRange, type DateRange, inRange, parseDateRange } from '../../lambdas/compliance/date-range.ts';
+import { checkConversationId } from '../../lambdas/compliance/archive.ts';
+import { parseDateRange } from '../../lambdas/compliance/date-range.ts';
+import { type ListedFile, listFiles } from '../../lambdas/compliance/listing.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
@@ -38,17 +31,6 @@ Examples:
   npx dixa-archiver list --from 2024-05-01 --to 2024-05-31 --json > may.json
   npx dixa-archiver list --conversation 1234 --endpoint http://127.0.0.1:4569      (local mode)
 `;
-
-export interface ListedFile {
-  conversationId: string;
-  key: string;
-  kind: string | null;
-  name: string;
-  size: number;
-  sha256: string | null;
-  archivedAt: string | null;
-  note?: string;
-}
 
 const COLUMNS: Column<ListedFile>[] = [
   { header: 'CONVERSATION', value: (f) => f.conversationId },
@@ -78,39 +60,12 @@ export const command: Command = {
     if (!ids && !dated)
       throw new UsageError('give --conversation <csid> or --from/--to (see dixa-archiver list --help)');
     const archive = s3Target(flags);
-    const files = await explainS3Errors(archive, () => listFiles(archive, ids, dated ? range : undefined));
+    const files = await explainS3Errors(archive, () =>
+      listFiles(archive, { conversations: ids, archived: dated ? range : undefined }),
+    );
     const json = wantsJson(flags.json);
     if (files.length === 0 && !json) say('No archived files found.');
     else printResult(files, files.some((f) => f.note) ? [...COLUMNS, NOTE] : COLUMNS, json);
     return 0;
   },
 };
-
-export async function listFiles(archive: Archive, ids: string[] | undefined, range?: DateRange): Promise<ListedFile[]> {
-  const options = range ? { skipRecord: (record: StoredObject) => cannotBeInRange(range, record.lastModified) } : {};
-  const wanted = (entries: ArchiveEntry[]) =>
-    entries.filter((e) => !range || (e.record && inRange(range, e.record.archivedAt))).map(toListed);
-  const files: ListedFile[] = [];
-  if (ids) {
-    for (const id of ids) files.push(...wanted(await readConversation(archive, id, options)));
-  } else {
-    for await (const { entries } of readAllConversations(archive, options)) files.push(...wanted(entries));
-  }
-  return files;
-}
-
-function toListed(entry: ArchiveEntry): ListedFile {
-  const { record, file } = entry;
-  const listed: ListedFile = {
-    conversationId: entry.conversationId,
-    key: entry.key,
-    kind: record?.kind ?? null,
-    name: displayName(entry),
-    size: file?.size ?? record?.size ?? 0,
-    sha256: record?.sha256 ?? null,
-    archivedAt: record?.archivedAt ?? null,
-  };
-  if (!record) listed.note = `record ${entry.recordProblem}`;
-  else if (!file) listed.note = 'file missing';
-  return listed;
-}

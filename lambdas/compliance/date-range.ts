@@ -12,14 +12,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Slack for clock differences between the archiver and S3 when pruning by an object's LastModified. */
 const CLOCK_SLACK_MS = 60 * 60 * 1000;
 
-export function parseDateRange(from: string | undefined, to: string | undefined): DateRange {
+/** `labels` name the two bounds in error messages as the caller's person knows them (flags, or form fields). */
+export function parseDateRange(
+  from: string | undefined,
+  to: string | undefined,
+  labels = { from: '--from', to: '--to' },
+): DateRange {
   const range: DateRange = {};
-  if (from !== undefined) range.from = parseBound(from, '--from');
+  if (from !== undefined) range.from = parseBound(from, labels.from);
   if (to !== undefined) {
-    const end = parseBound(to, '--to');
+    const end = parseBound(to, labels.to);
     range.before = new Date(end.getTime() + (isBareDate(to) ? DAY_MS : 1));
   }
-  if (range.from && range.before && range.from >= range.before) throw new UsageError('--from must be before --to');
+  if (range.from && range.before && range.from >= range.before) {
+    throw new UsageError(`${labels.from} must be before ${labels.to}`);
+  }
   return range;
 }
 

@@ -56,6 +56,10 @@ export interface SeedFile {
   content: string | Buffer;
   kind?: FileKind;
   archivedAt?: Date;
+  /** The type it was archived with (default application/octet-stream). */
+  contentType?: string;
+  /** When its message was created in Dixa. */
+  createdAt?: string;
 }
 
 export interface SeededFile {
@@ -82,6 +86,7 @@ export async function seedConversation(
       conversationId,
       messageId: `msg-${randomUUID()}`,
       ...(file.name !== undefined ? { name: file.name } : {}),
+      ...(file.createdAt !== undefined ? { createdAt: file.createdAt } : {}),
       source: 'webhook',
     };
     const key = objectKey(prefix, conversationId, new URL(job.url).pathname);
@@ -89,7 +94,7 @@ export async function seedConversation(
     const record = buildRecord(job, {
       key,
       bucket: BUCKET,
-      contentType: 'application/octet-stream',
+      contentType: file.contentType ?? 'application/octet-stream',
       size: content.length,
       sha256: createHash('sha256').update(content).digest('hex'),
       fetchedAt: archivedAt,

@@ -14,9 +14,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ListedFile } from '../../cli/commands/list.ts';
 import type { ErasureReceipt } from '../../lambdas/compliance/erase.ts';
 import type { Manifest } from '../../lambdas/compliance/export.ts';
+import type { ListedFile } from '../../lambdas/compliance/listing.ts';
 import { recordKey, sanitizeName } from '../../lambdas/core/keys.ts';
 import {
   BUCKET,
@@ -89,9 +89,11 @@ describe('list', () => {
         key: seeded.key,
         kind: seeded.record.kind,
         name: seeded.record.originalName ?? 'call-42.mp3',
+        contentType: seeded.record.contentType,
         size: seeded.content.length,
         sha256: sha256(seeded.content),
         archivedAt: seeded.record.archivedAt,
+        createdAt: null,
       });
     }
   });
