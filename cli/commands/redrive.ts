@@ -1,21 +1,19 @@
 /** `dixa-archiver redrive`: move dead-lettered file jobs back to the job queue, after showing why they failed. */
 
-import { describeAwsError } from '../../lambdas/commons/aws-errors.ts';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import {
   type DeadLetterSummary,
-  type MoveResult,
-  moveByCopy,
-  moveWithTask,
+  explainSqsErrors,
   type ReasonCount,
+  redrive,
   summarizeDeadLetters,
 } from '../../lambdas/compliance/redrive.ts';
 import type { Command } from '../command.ts';
-import { isLoopbackUrl } from '../shared/aws-endpoint.ts';
+import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
-import { QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueTarget, queueTarget } from '../shared/queue-target.ts';
+import { QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
 
 const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
 
@@ -91,7 +89,14 @@ export const command: Command = {
       return 1;
     }
 
-    const result = await explainSqsErrors(() => move(target, dlqUrl, local, count));
+    const result = await explainSqsErrors(() =>
+      redrive(target.sqs, dlqUrl, target.queueUrl, {
+        local,
+        limit: count,
+        onProgress: (moved, total) => say(`  moved ${moved} of about ${total}…`),
+        onFallback: () => say('This SQS endpoint has no message move tasks; moving the jobs one by one.'),
+      }),
+    );
     if (json) process.stdout.write(`${JSON.stringify({ ...summary, ...result }, null, 2)}\n`);
     say(
       `Moved ${result.moved} job(s) back to ${target.queueUrl}${result.method === 'move-task' ? ' (SQS move task)' : ''}.`,
@@ -110,18 +115,6 @@ export const command: Command = {
   },
 };
 
-async function move(target: QueueTarget, dlqUrl: string, local: boolean, limit: number): Promise<MoveResult> {
-  const waitSeconds = local ? 0 : 1;
-  if (!local) {
-    const result = await moveWithTask(target.sqs, dlqUrl, target.queueUrl, {
-      onProgress: (moved, total) => say(`  moved ${moved} of about ${total}…`),
-    });
-    if (result !== 'unsupported') return result;
-    say('This SQS endpoint has no message move tasks; moving the jobs one by one.');
-  }
-  return moveByCopy(target.sqs, dlqUrl, target.queueUrl, { limit, waitSeconds });
-}
-
 function showSummary(summary: DeadLetterSummary, json: boolean): void {
   const partial = summary.scanned < summary.approximateTotal;
   say(
@@ -130,23 +123,4 @@ function showSummary(summary: DeadLetterSummary, json: boolean): void {
   );
   if (!json) printResult(summary.reasons, COLUMNS, false);
   else for (const r of summary.reasons) say(`  ${r.count}  ${r.reason}`);
-}
-
-/** Local mode's queue URLs name the emulator; `*.localhost` names need not resolve, so use 127.0.0.1. */
-function loopbackOrigin(queueUrl: string | undefined): string | undefined {
-  if (!queueUrl || !URL.canParse(queueUrl)) return undefined;
-  const url = new URL(queueUrl);
-  if (!isLoopbackUrl(url)) return undefined;
-  return url.hostname.endsWith('.localhost')
-    ? `${url.protocol}//127.0.0.1${url.port ? `:${url.port}` : ''}`
-    : url.origin;
-}
-
-async function explainSqsErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error: unknown) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`SQS: ${describeAwsError(error)}`);
-  }
 }

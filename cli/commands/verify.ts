@@ -1,16 +1,10 @@
 /** `dixa-archiver verify`: re-hash archived files against their provenance records. */
 
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
-import {
-  type Archive,
-  type ArchiveEntry,
-  checkConversationId,
-  readAllConversations,
-  readConversation,
-} from '../../lambdas/compliance/archive.ts';
+import { type Archive, checkConversationId } from '../../lambdas/compliance/archive.ts';
 import type { Finding } from '../../lambdas/compliance/findings.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
-import { type VerifyReport, verifyEntries } from '../../lambdas/compliance/verify.ts';
+import { readEntries, type VerifyReport, verifyEntries } from '../../lambdas/compliance/verify.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, formatBytes, printResult, say, wantsJson } from '../shared/output.ts';
@@ -82,12 +76,7 @@ export const command: Command = {
 };
 
 async function verifyArchive(archive: Archive, ids: string[] | undefined): Promise<VerifyReport> {
-  const entries: ArchiveEntry[] = [];
-  if (ids) {
-    for (const id of ids) entries.push(...(await readConversation(archive, id)));
-  } else {
-    for await (const conversation of readAllConversations(archive)) entries.push(...conversation.entries);
-  }
+  const entries = await readEntries(archive, ids);
   const progress = progressBar(
     'Verifying',
     entries.reduce((sum, e) => sum + (e.file?.size ?? 0), 0),

@@ -51,3 +51,13 @@ export function chooseEndpoint(
   if (local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) settings.credentials = { ...LOCAL_CREDENTIALS };
   return { settings, local };
 }
+
+/** Local mode's queue URLs name the emulator; `*.localhost` names need not resolve, so use 127.0.0.1. */
+export function loopbackOrigin(queueUrl: string | undefined): string | undefined {
+  if (!queueUrl || !URL.canParse(queueUrl)) return undefined;
+  const url = new URL(queueUrl);
+  if (!isLoopbackUrl(url)) return undefined;
+  return url.hostname.endsWith('.localhost')
+    ? `${url.protocol}//127.0.0.1${url.port ? `:${url.port}` : ''}`
+    : url.origin;
+}

@@ -101,6 +101,18 @@ export async function readConversation(
   return toEntries(archive, conversationId, objects, options);
 }
 
+/**
+ * One file of a conversation by the folder its key lives in (`<csid>/<linkHash>/`, one file and its record): one
+ * LIST and one GET, instead of reading the whole conversation. For serving a single file.
+ */
+export async function readFolder(archive: Archive, conversationId: string, folder: string): Promise<ArchiveEntry[]> {
+  const objects: StoredObject[] = [];
+  for await (const object of listObjects(archive, `${conversationPrefix(archive.prefix, conversationId)}${folder}/`)) {
+    objects.push(object);
+  }
+  return toEntries(archive, conversationId, objects, {});
+}
+
 async function toEntries(
   archive: Archive,
   conversationId: string,

@@ -17,6 +17,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { toBatches } from '../aws/queue.ts';
+import { describeAwsError } from '../commons/aws-errors.ts';
 import { UserError } from '../commons/errors.ts';
 
 /** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
@@ -229,4 +230,45 @@ export function keptAttributes(
     };
   }
   return kept;
+}
+
+export interface RedriveOptions {
+  /** Local mode: its SQS emulator has no move tasks, so jobs are moved one by one from the start. */
+  local: boolean;
+  /** At most this many jobs when moving one by one (the count shown to the person). */
+  limit: number;
+  onProgress?: (moved: number, total: number) => void;
+  /** Called when the endpoint turned out to have no move tasks and jobs are moved one by one instead. */
+  onFallback?: () => void;
+}
+
+/** The whole redrive: an SQS message move task where the endpoint has them, else receive → send → delete. */
+export async function redrive(
+  sqs: SQSClient,
+  dlqUrl: string,
+  queueUrl: string,
+  options: RedriveOptions,
+): Promise<MoveResult> {
+  const waitSeconds = options.local ? 0 : 1;
+  if (!options.local) {
+    const result = await moveWithTask(
+      sqs,
+      dlqUrl,
+      queueUrl,
+      options.onProgress ? { onProgress: options.onProgress } : {},
+    );
+    if (result !== 'unsupported') return result;
+    options.onFallback?.();
+  }
+  return moveByCopy(sqs, dlqUrl, queueUrl, { limit: options.limit, waitSeconds });
+}
+
+/** Turns SQS SDK failures into one line for a person. */
+export async function explainSqsErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`SQS: ${describeAwsError(error)}`);
+  }
 }

@@ -1,6 +1,6 @@
 /** Re-hashes archived files against their provenance records. */
 import { mapLimit } from '../commons/map-limit.ts';
-import { type Archive, type ArchiveEntry, displayName } from './archive.ts';
+import { type Archive, type ArchiveEntry, displayName, readAllConversations, readConversation } from './archive.ts';
 import { digestFinding, entryFinding, type Finding } from './findings.ts';
 import { hashObject } from './hash.ts';
 
@@ -11,6 +11,17 @@ export interface VerifyReport {
 }
 
 const FILES_IN_FLIGHT = 4;
+
+/** The entries to verify: of these conversations, or of every conversation when `ids` is undefined. */
+export async function readEntries(archive: Archive, ids: readonly string[] | undefined): Promise<ArchiveEntry[]> {
+  const entries: ArchiveEntry[] = [];
+  if (ids) {
+    for (const id of ids) entries.push(...(await readConversation(archive, id)));
+  } else {
+    for await (const conversation of readAllConversations(archive)) entries.push(...conversation.entries);
+  }
+  return entries;
+}
 
 export async function verifyEntries(
   archive: Archive,
