@@ -2,23 +2,23 @@
 
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { type Archive, checkConversationId, displayName } from '../../lambdas/compliance/archive.ts';
-import { callerArn, localIdentity } from '../../lambdas/compliance/caller-identity.ts';
+import { whoIsErasing } from '../../lambdas/compliance/caller-identity.ts';
 import {
   type ErasurePlan,
   executeErasure,
   planErasure,
+  ReceiptNotWrittenError,
   refusal,
   summarizePlan,
 } from '../../lambdas/compliance/erase.ts';
 import { describeHold } from '../../lambdas/compliance/object-lock.ts';
+import { checkReason } from '../../lambdas/compliance/reason.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say, wantsJson } from '../shared/output.ts';
-import { S3_FLAGS, S3_FLAGS_HELP, type S3Target, s3Target } from '../shared/s3-target.ts';
-
-const MAX_REASON_LENGTH = 500;
+import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver erase — permanently delete a conversation's archived files (e.g. a GDPR erasure request)
 
@@ -64,7 +64,7 @@ export const command: Command = {
     const bypassGovernance = flags['bypass-governance'] === true;
     const archive = s3Target(flags);
 
-    const erasedBy = await whoAmI(archive);
+    const erasedBy = await whoIsErasing(archive.s3, archive.local);
     const plan = await explainS3Errors(archive, () => planErasure(archive, conversationId));
     if (plan.versions.length === 0) {
       say(`Nothing is archived for conversation ${conversationId} under s3://${archive.bucket}/${plan.keyPrefix}.`);
@@ -93,7 +93,11 @@ export const command: Command = {
 
     const { receipt, receiptKey } = await explainS3Errors(archive, () =>
       executeErasure(archive, plan, { reason, erasedBy, bypassGovernance }),
-    );
+    ).catch((error: unknown) => {
+      // The objects are gone but the receipt could not be stored: it goes to stdout, for the person to keep.
+      if (error instanceof ReceiptNotWrittenError) process.stdout.write(`${JSON.stringify(error.receipt, null, 2)}\n`);
+      throw error;
+    });
     if (wantsJson(flags.json)) process.stdout.write(`${JSON.stringify({ receiptKey, receipt }, null, 2)}\n`);
     else process.stdout.write(`Receipt: s3://${archive.bucket}/${receiptKey}\n`);
     say(`Erased ${receipt.objectCount} object(s) of conversation ${conversationId}.`);
@@ -105,25 +109,6 @@ export const command: Command = {
     return 0;
   },
 };
-
-function checkReason(reason: string | undefined): string {
-  const text = reason?.trim();
-  if (!text) throw new UsageError('--reason "<text>" is required: it goes into the erasure receipt');
-  if (text.length > MAX_REASON_LENGTH) throw new UsageError(`--reason is longer than ${MAX_REASON_LENGTH} characters`);
-  if (/[\p{Cc}]/u.test(text)) throw new UsageError('--reason must be one line of text');
-  return text;
-}
-
-async function whoAmI(archive: S3Target): Promise<string> {
-  if (archive.local) return localIdentity();
-  try {
-    return await callerArn(archive.s3);
-  } catch (error: unknown) {
-    throw new UserError(
-      `cannot tell who you are for the receipt (STS GetCallerIdentity): ${(error as Error).message}; nothing was deleted`,
-    );
-  }
-}
 
 function showPlan(archive: Archive, plan: ErasurePlan, reason: string, erasedBy: string): void {
   const counts = summarizePlan(plan);

@@ -5,6 +5,7 @@
 import { userInfo } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { UserError } from '../commons/errors.ts';
 
 export interface IdentityOptions {
   /** Overrides the regional STS endpoint (tests use an emulator on loopback). */
@@ -30,5 +31,17 @@ export async function callerArn(s3: S3Client, options: IdentityOptions = {}): Pr
     throw new Error(`STS GetCallerIdentity failed (${code === 'Error' ? (error as Error).message : code})`);
   } finally {
     sts.destroy();
+  }
+}
+
+/** Who is erasing, for the receipt: the local user in local mode, else the AWS caller; nothing is done without it. */
+export async function whoIsErasing(s3: S3Client, local: boolean): Promise<string> {
+  if (local) return localIdentity();
+  try {
+    return await callerArn(s3);
+  } catch (error: unknown) {
+    throw new UserError(
+      `cannot tell who you are for the receipt (STS GetCallerIdentity): ${(error as Error).message}; nothing was deleted`,
+    );
   }
 }

@@ -208,11 +208,21 @@ async function writeReceipt(archive: Archive, key: string, receipt: ErasureRecei
       }),
     );
   } catch (error: unknown) {
-    // The objects are gone; the receipt must not be: hand it to the person instead.
-    process.stdout.write(body);
-    throw new UserError(
-      `erased ${receipt.objectCount} objects but could not write the receipt to ${key} (${(error as Error).message}); ` +
-        'the receipt was printed above: keep it',
+    // The objects are gone; the receipt must not be: the caller hands it to the person instead.
+    throw new ReceiptNotWrittenError(receipt, key, (error as Error).message);
+  }
+}
+
+/** The erasure happened but its receipt could not be stored: the receipt travels with the error, to be kept. */
+export class ReceiptNotWrittenError extends UserError {
+  constructor(
+    readonly receipt: ErasureReceipt,
+    readonly receiptKey: string,
+    cause: string,
+  ) {
+    super(
+      `erased ${receipt.objectCount} objects but could not write the receipt to ${receiptKey} (${cause}); ` +
+        'the receipt is shown instead: keep it',
     );
   }
 }
