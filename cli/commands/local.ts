@@ -83,6 +83,9 @@ function announce(local: RunningLocal, config: LocalConfig): void {
     : `--from ${new Date().toISOString().slice(0, 10)}`;
   const listCommand = `npx dixa-archiver list --endpoint ${local.s3Endpoint}${where} ${which}`;
   const filesCommand = `find ${show(local.storageDir)} -name '*._S3rver_object'`;
+  const consoleCommand =
+    `npx dixa-archiver console --endpoint ${local.s3Endpoint}${where} ` +
+    `--queue-url ${local.jobQueueUrl} --dlq-url ${local.deadLetterQueueUrl}`;
   const secret = local.secret.path
     ? `${local.secret.origin === 'generated' ? 'generated into' : 'from'} ${show(local.secret.path)}`
     : 'from DIXA_WEBHOOK_SECRET';
@@ -104,6 +107,7 @@ function announce(local: RunningLocal, config: LocalConfig): void {
       secret,
       signCommand,
       listCommand,
+      consoleCommand,
     });
     return;
   }
@@ -124,6 +128,7 @@ function announce(local: RunningLocal, config: LocalConfig): void {
     `  Send the sample webhook:  ${signCommand}`,
     `  See what was archived:    ${listCommand}`,
     `                            ${filesCommand}`,
+    `  Compliance console:       ${consoleCommand}`,
     '  Stop with Ctrl-C: jobs in progress finish first; the archive stays on disk.',
     '',
   ];
