@@ -122,7 +122,7 @@ export function securityHeaders(): MiddlewareHandler {
     contentSecurityPolicy: APP_CSP,
     crossOriginResourcePolicy: 'same-origin',
     crossOriginOpenerPolicy: 'same-origin',
-    referrerPolicy: 'no-referrer',
+    referrerPolicy: 'same-origin', // no-referrer would make Chromium send "Origin: null" on the zip form's POST
     xFrameOptions: 'DENY',
     strictTransportSecurity: false,
     permissionsPolicy: { camera: [], microphone: [], geolocation: [] },

@@ -240,7 +240,7 @@ describe('what the browser is told', () => {
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['cache-control']).toBe('no-store');
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     const html = page.body.toString();
     for (const script of html.match(/<script\b[^>]*>[\s\S]*?<\/script>/g) ?? []) {
       expect(script).toMatch(/^<script type="module" src="\/assets\/[a-z]+\.js"><\/script>$/);
@@ -308,3 +308,19 @@ describe('archived files', () => {
     expect((await authed(`/api/files/1x/0123456789abcdef`)).status).toBe(400);
   });
 });
+
+describe('access request', () => {
+  it('streams a zip for a form POST carrying the CSRF token, and refuses one without it', async () => {
+    const form = (token: string) => `csrf=${encodeURIComponent(token)}&conversations=${CSID}`;
+    const headers = { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' };
+    const refused = await call('/api/export', { method: 'POST', headers, body: form('wrong') });
+    expect(refused.status).toBe(403);
+    const reply = await call('/api/export', { method: 'POST', headers, body: form(csrf) });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('application/zip');
+    expect(String(reply.headers['content-disposition'])).toMatch(/^attachment; filename="dixa-conversation-5150-/);
+    expect(reply.body.subarray(0, 4).toString('hex')).toBe('504b0304');
+    expect(reply.body.includes(files[3]!.content)).toBe(true); // the recording is stored, not deflated
+  });
+});
+

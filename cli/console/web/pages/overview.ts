@@ -127,7 +127,10 @@ function stacked(
       height: 220,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: false, range: [-0.5, months.length - 0.5] } },
+      scales: {
+        x: { time: false, range: [-0.5, months.length - 0.5] },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
+      },
       axes: [
         { values: (_u, ticks) => ticks.map((t) => months[t]?.month ?? ''), splits: () => x },
         { values: (_u, ticks) => ticks.map(label), size: 70 },
