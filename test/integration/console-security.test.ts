@@ -323,4 +323,3 @@ describe('access request', () => {
     expect(reply.body.includes(files[3]!.content)).toBe(true); // the recording is stored, not deflated
   });
 });
-
