@@ -72,9 +72,9 @@ Environment: DIXA_API_TOKEN, JOB_QUEUE_URL, SQS_ENDPOINT, DIXA_EXPORTS_BASE_URL 
 DIXA_API_BASE_URL (default ${DEFAULT_API_BASE_URL}), DIXA_FILES_BASE_URL (default ${DEFAULT_FILES_BASE_URL}).
 
 Examples:
-  DIXA_API_TOKEN=... dixa-archiver backfill --from 2024-01-01 --to 2024-12-31 --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs
-  dixa-archiver backfill --from 2024-06-01 --dry-run
-  dixa-archiver backfill --conversation 12345 --conversation 12346 --json
+  DIXA_API_TOKEN=... npx dixa-archiver backfill --from 2024-01-01 --to 2024-12-31 --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs
+  npx dixa-archiver backfill --from 2024-06-01 --dry-run
+  npx dixa-archiver backfill --conversation 12345 --conversation 12346 --json
 `;
 
 type Plan =

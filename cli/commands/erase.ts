@@ -16,6 +16,7 @@ import { checkReason } from '../../lambdas/compliance/reason.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { confirm } from '../shared/confirm.ts';
+import { EXIT, exitCodesHelp, nothingArchived } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say, wantsJson } from '../shared/output.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
@@ -39,6 +40,12 @@ every file and provenance record of the conversation (older versions and delete 
 erasure receipt — who, when, why, which objects (keys, version ids, SHA-256), no file contents — to
 <prefix>/erasure-receipts/. Objects under Object Lock COMPLIANCE retention or a legal hold cannot be deleted by
 anyone: the command then deletes nothing and lists them with the date their retention ends.
+
+${exitCodesHelp({
+  ok: 'the conversation was erased and its receipt written',
+  problem: 'nothing or not everything was erased: refused (Object Lock), cancelled, or failed (see the message)',
+  nothing: 'nothing is archived for the conversation: nothing was deleted',
+})}
 
 Examples:
   npx dixa-archiver erase --conversation 1234 --reason "GDPR request #5678" --bucket acme-dixa-archive
@@ -67,9 +74,9 @@ export const command: Command = {
     const erasedBy = await whoIsErasing(archive.s3, archive.local);
     const plan = await explainS3Errors(archive, () => planErasure(archive, conversationId));
     if (plan.versions.length === 0) {
-      say(`Nothing is archived for conversation ${conversationId} under s3://${archive.bucket}/${plan.keyPrefix}.`);
+      say(`${nothingArchived(archive, [conversationId])}: nothing was deleted.`);
       if (wantsJson(flags.json)) process.stdout.write(`${JSON.stringify({ conversationId, objectCount: 0 })}\n`);
-      return 0;
+      return EXIT.nothingArchived;
     }
     showPlan(archive, plan, reason, erasedBy);
     const refused = refusal(plan, bypassGovernance);
@@ -88,7 +95,7 @@ export const command: Command = {
     });
     if (!confirmed) {
       say('Cancelled; nothing was deleted.');
-      return 1;
+      return EXIT.problem;
     }
 
     const { receipt, receiptKey } = await explainS3Errors(archive, () =>
@@ -106,7 +113,7 @@ export const command: Command = {
         `${receipt.remainingAfterErasure} object(s) appeared under ${plan.keyPrefix} while erasing (archived meanwhile?): run erase again`,
       );
     }
-    return 0;
+    return EXIT.ok;
   },
 };
 

@@ -5,6 +5,7 @@ import { checkConversationId } from '../../lambdas/compliance/archive.ts';
 import { exportConversation, MANIFEST_NAME } from '../../lambdas/compliance/export.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
+import { EXIT, exitCodesHelp, nothingArchived } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say, wantsJson } from '../shared/output.ts';
 import { type Progress, progressBar } from '../shared/progress.ts';
@@ -24,7 +25,15 @@ ${S3_FLAGS_HELP}
 Every file is saved under the name it had in Dixa (made safe for any file system; "name (2).pdf" when two
 files share a name), and ${MANIFEST_NAME} lists each file's provenance record: where it came from, when it was
 archived, its size and SHA-256. Each file's SHA-256 is recomputed while it downloads; a file that does not match
-its record is not saved, and the command ends with an error naming it.
+its record is not saved, and the command ends with an error naming it (${MANIFEST_NAME} then says
+"complete": false and lists the problem). If the export fails part way (e.g. the connection drops), what was
+written is removed again, so the same command can be run again.
+
+${exitCodesHelp({
+  ok: 'every file was exported and matches its record',
+  problem: 'a file failed verification (not saved; see the manifest), or the export failed (nothing kept)',
+  nothing: 'nothing is archived for the conversation: nothing was written, no folder, no manifest',
+})}
 
 Examples:
   npx dixa-archiver get --conversation 1234 --out ./export-1234 --bucket acme-dixa-archive
@@ -57,22 +66,26 @@ export const command: Command = {
       }),
     ).finally(() => progress?.stop());
 
-    if (wantsJson(flags.json)) {
-      process.stdout.write(`${JSON.stringify({ ...result, outDir }, null, 2)}\n`);
+    const { findings, ...exported } = result;
+    const json = wantsJson(flags.json);
+    if (!result.manifestPath) {
+      if (json) process.stdout.write(`${JSON.stringify({ ...exported, problems: findings, outDir }, null, 2)}\n`);
+      say(`${nothingArchived(archive, [conversationId])}: nothing was exported.`);
+      return EXIT.nothingArchived;
+    }
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ ...exported, problems: findings, outDir }, null, 2)}\n`);
     } else {
       for (const file of result.files) process.stdout.write(`saved  ${file.file}  (${file.record.sha256})\n`);
       process.stdout.write(`${result.files.length} file(s) and ${MANIFEST_NAME} in ${outDir}\n`);
     }
-    if (result.files.length === 0 && result.findings.length === 0) {
-      throw new UserError(`nothing is archived for conversation ${conversationId} in s3://${archive.bucket}`);
-    }
-    if (result.findings.length > 0) {
-      for (const finding of result.findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
-      const names = result.findings.map((f) => f.name).join(', ');
+    if (findings.length > 0) {
+      for (const finding of findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
+      const names = findings.map((f) => f.name).join(', ');
       throw new UserError(
-        `${result.findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,
+        `${findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,
       );
     }
-    return 0;
+    return EXIT.ok;
   },
 };

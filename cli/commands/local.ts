@@ -4,11 +4,10 @@
  * Ctrl-C / SIGTERM.
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Command } from '../command.ts';
 import { configFromEnv, type LocalConfig, loadEnvFile, VARIABLES } from '../local/config.ts';
 import type { RunningLocal } from '../local/start.ts';
+import { parseFlags, withHelpHint } from '../shared/flags.ts';
 
 const DEFAULT_PORT = 3000;
 /** The conversation of test/fixtures/sample-webhook.json, which `dixa-archiver sign` posts by default. */
@@ -45,20 +44,9 @@ export const command: Command = {
   summary: 'run the whole pipeline on this machine (npm start)',
   help,
   async run(argv) {
-    let demo: boolean | undefined;
-    let envFile: string | undefined;
-    try {
-      const { values } = parseArgs({
-        args: argv,
-        options: { demo: { type: 'boolean' }, 'env-file': { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      });
-      demo = values.demo;
-      envFile = values['env-file'];
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message} (see dixa-archiver local --help)`);
-    }
+    const { demo, 'env-file': envFile } = withHelpHint('local', () =>
+      parseFlags(argv, { demo: { type: 'boolean' }, 'env-file': { type: 'string' } }),
+    );
     loadEnvFile(process.env, envFile);
     const tty = process.stdout.isTTY === true;
     const config = configFromEnv(process.env, { demo, tty });
@@ -80,7 +68,7 @@ function announce(local: RunningLocal, config: LocalConfig): void {
   // The demo's sample webhook is conversation 1042; otherwise, everything archived since today.
   const which = local.demo
     ? `--conversation ${SAMPLE_CONVERSATION}`
-    : `--from ${new Date().toISOString().slice(0, 10)}`;
+    : `--archived-from ${new Date().toISOString().slice(0, 10)}`;
   const listCommand = `npx dixa-archiver list --endpoint ${local.s3Endpoint}${where} ${which}`;
   const filesCommand = `find ${show(local.storageDir)} -name '*._S3rver_object'`;
   const consoleCommand =

@@ -13,7 +13,7 @@ import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
-import { QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
+import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
 
 const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
 
@@ -35,8 +35,9 @@ the dead-letter queue; then, once confirmed, moves them back so the archiver tri
 Examples:
   npx dixa-archiver redrive --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs \\
       --dlq-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs-dlq
-  npx dixa-archiver redrive --queue-url http://127.0.0.1:4566/000000000000/file-jobs \\
-      --dlq-url http://127.0.0.1:4566/000000000000/file-jobs-dlq --yes          (local mode)
+  npx dixa-archiver redrive --queue-url http://sqs.us-east-1.localhost:4566/000000000000/dixa-archiver-jobs \\
+      --dlq-url http://sqs.us-east-1.localhost:4566/000000000000/dixa-archiver-jobs-dlq --yes
+                       (local mode, default ports: the queue URLs it prints)
 `;
 
 const COLUMNS: Column<ReasonCount>[] = [
@@ -67,6 +68,8 @@ export const command: Command = {
     });
     const local = flags.local === true || target.local;
     const json = wantsJson(flags.json);
+    await checkQueue(target, dlqUrl, 'dead-letter queue');
+    await checkQueue(target);
 
     const summary = await explainSqsErrors(() =>
       summarizeDeadLetters(target.sqs, dlqUrl, { waitSeconds: local ? 0 : 1 }),

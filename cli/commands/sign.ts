@@ -5,11 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { signatureHeader } from '../../lambdas/core/signature.ts';
 import type { Command } from '../command.ts';
 import { loadEnvFile, localSecretPath, readLocalSecret } from '../local/config.ts';
+import { parseFlags, withHelpHint } from '../shared/flags.ts';
 
 export const SAMPLE_WEBHOOK = fileURLToPath(new URL('../../test/fixtures/sample-webhook.json', import.meta.url));
 const SUBSCRIPTION_ID = 'dixa-archiver-sign';
@@ -39,23 +39,15 @@ export const command: Command = {
   summary: 'sign a sample (or your own) webhook as Dixa does and POST it',
   help,
   async run(argv) {
-    let values: { file?: string; url?: string; 'secret-hex'?: string; print?: boolean; 'env-file'?: string };
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          file: { type: 'string' },
-          url: { type: 'string' },
-          'secret-hex': { type: 'string' },
-          print: { type: 'boolean' },
-          'env-file': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message} (see dixa-archiver sign --help)`);
-    }
+    const values = withHelpHint('sign', () =>
+      parseFlags(argv, {
+        file: { type: 'string' },
+        url: { type: 'string' },
+        'secret-hex': { type: 'string' },
+        print: { type: 'boolean' },
+        'env-file': { type: 'string' },
+      }),
+    );
     const env = { ...process.env };
     loadEnvFile(env, values['env-file']);
 

@@ -57,11 +57,11 @@ export function queueTarget(flags: QueueFlags, env: NodeJS.ProcessEnv = process.
   return { sqs, queueUrl, local };
 }
 
-/** Fails with one line when the queue cannot be used, before any work starts. */
-export async function checkQueue(target: QueueTarget): Promise<void> {
+/** Fails with one line naming the queue when it cannot be used, before any work starts. */
+export async function checkQueue(target: QueueTarget, queueUrl = target.queueUrl, what = 'job queue'): Promise<void> {
   try {
-    await target.sqs.send(new GetQueueAttributesCommand({ QueueUrl: target.queueUrl, AttributeNames: ['QueueArn'] }));
+    await target.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   } catch (error: unknown) {
-    throw new UserError(`cannot use the job queue ${target.queueUrl}: ${describeAwsError(error)}`);
+    throw new UserError(`cannot use the ${what} ${queueUrl}: ${describeAwsError(error)}`);
   }
 }

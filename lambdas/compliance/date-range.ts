@@ -1,4 +1,7 @@
-/** `--from` / `--to` for listing by archive date, in UTC. A bare date in `--to` includes that whole day. */
+/**
+ * Date ranges for listing, in UTC (`--from`/`--to` on the message's date, `--archived-from`/`--archived-to` on the
+ * archive date). A bare date in the upper bound includes that whole day.
+ */
 import { UsageError } from '../commons/errors.ts';
 
 export interface DateRange {
@@ -30,6 +33,8 @@ export function parseDateRange(
   return range;
 }
 
+export const isBounded = (range: DateRange) => Boolean(range.from || range.before);
+
 export function inRange(range: DateRange, iso: string): boolean {
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return false;
@@ -37,8 +42,8 @@ export function inRange(range: DateRange, iso: string): boolean {
 }
 
 /**
- * A record is written after its file was archived, so one last modified before `from` cannot describe a file
- * archived inside the range: it need not be read.
+ * A record is written after its file was archived, and a file is archived after its message was created, so a
+ * record last modified before `from` cannot describe a file of that range, by either date: it need not be read.
  */
 export function cannotBeInRange(range: DateRange, lastModified: Date | undefined): boolean {
   return Boolean(range.from && lastModified && lastModified.getTime() < range.from.getTime() - CLOCK_SLACK_MS);

@@ -2,9 +2,11 @@
  * `get`: copies a conversation's files to a local folder under the names they came with, hashing every byte on
  * the way. A file is written to a hidden temporary name and renamed only once its size and SHA-256 match its
  * record; a file that does not match is deleted and reported. manifest.json lists the records and local names.
+ * A conversation with nothing archived exports nothing: no folder, no manifest. An export that fails part way
+ * removes what it wrote, so the same command can simply be run again.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError, UserError } from '../commons/errors.ts';
 import { mapLimit } from '../commons/map-limit.ts';
@@ -26,7 +28,8 @@ export interface ExportedFile {
 
 export interface ExportResult {
   conversationId: string;
-  manifestPath: string;
+  /** Undefined when nothing is archived for the conversation: then nothing was written. */
+  manifestPath?: string;
   files: ExportedFile[];
   findings: Finding[];
 }
@@ -55,8 +58,30 @@ export async function exportConversation(
   hooks: ExportHooks = {},
 ): Promise<ExportResult> {
   const onBytes = hooks.onBytes ?? (() => {});
-  await prepareEmptyDir(outDir);
+  await checkOutDir(outDir);
   const entries = await readConversation(archive, conversationId);
+  if (entries.length === 0) return { conversationId, files: [], findings: [] };
+  const created = await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot create --out ${outDir}: ${error.code ?? error.message}`);
+  });
+  try {
+    return await exportEntries(archive, conversationId, entries, outDir, hooks, onBytes);
+  } catch (error: unknown) {
+    // Leave no half export behind: the folder we made goes, or what we wrote into the empty folder we were given.
+    if (created) await rm(created, { recursive: true, force: true });
+    else for (const name of await readdir(outDir).catch(() => [])) await rm(join(outDir, name), { force: true });
+    throw error;
+  }
+}
+
+async function exportEntries(
+  archive: Archive,
+  conversationId: string,
+  entries: ArchiveEntry[],
+  outDir: string,
+  hooks: ExportHooks,
+  onBytes: (bytes: number) => void,
+): Promise<ExportResult> {
   const findings: Finding[] = [];
   const taken = new Set([MANIFEST_NAME]);
   const planned: { entry: ArchiveEntry; file: string }[] = [];
@@ -111,14 +136,21 @@ async function download(
       return { ...entryFinding({ ...entry, file: undefined })!, detail: `the file ${entry.key} disappeared` };
     }
     throw new UserError(
-      `downloading ${displayName(entry)} failed (${describeS3Error(error)}); ` +
-        `the export in ${dirname(path)} is incomplete: it has no ${MANIFEST_NAME}`,
+      `downloading ${displayName(entry)} failed (${describeS3Error(error)}); nothing was kept in ${dirname(path)}: ` +
+        'run the same command again',
     );
   }
 }
 
-async function prepareEmptyDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+/** `--out` must be a new or empty folder; checked before the bucket is asked anything. */
+async function checkOutDir(dir: string): Promise<void> {
+  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    if (error.code === 'ENOTDIR') throw new UsageError(`--out ${dir} lies inside a file, not a folder`);
+    throw new UserError(`cannot use --out ${dir}: ${error.code ?? error.message}`);
+  });
+  if (!found) return;
+  if (!found.isDirectory()) throw new UsageError(`--out ${dir} is a file: give a new or empty folder`);
   if ((await readdir(dir)).length > 0) {
     throw new UsageError(`--out ${dir} is not empty: export into a new or empty folder`);
   }

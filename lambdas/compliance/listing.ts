@@ -2,8 +2,11 @@
  * What `list` and the console's Find page show: one row per archived file, for some conversations or for everything
  * archived (or sent) within dates. Rows with an unusable record carry a note instead of being left out.
  */
+
+import { parseDixaTimestamp } from '../core/extract.ts';
+import type { ProvenanceRecord } from '../core/record.ts';
 import { type Archive, type ArchiveEntry, displayName, readAllConversations, readConversation } from './archive.ts';
-import { cannotBeInRange, type DateRange, inRange } from './date-range.ts';
+import { cannotBeInRange, type DateRange, inRange, isBounded } from './date-range.ts';
 
 export interface ListedFile {
   conversationId: string;
@@ -15,7 +18,7 @@ export interface ListedFile {
   size: number;
   sha256: string | null;
   archivedAt: string | null;
-  /** When the message that carried the file was created in Dixa, where known. */
+  /** When the message that carried the file was created in Dixa (ISO, UTC), where known. */
   createdAt: string | null;
   note?: string;
 }
@@ -25,19 +28,24 @@ export interface FileQuery {
   conversations?: readonly string[] | undefined;
   /** Only files archived within this range. */
   archived?: DateRange | undefined;
-  /** Only files whose message was created within this range (files without a known creation time are left out). */
+  /**
+   * Only files whose message was created within this range. A file whose record has no usable creation time counts
+   * by its archive date: it is still found, and its empty `createdAt` shows why.
+   */
   created?: DateRange | undefined;
 }
 
 export async function listFiles(archive: Archive, query: FileQuery): Promise<ListedFile[]> {
-  const { archived, created } = query;
-  const options = archived
-    ? { skipRecord: (record: { lastModified?: Date }) => cannotBeInRange(archived, record.lastModified) }
-    : {};
+  const archived = query.archived && isBounded(query.archived) ? query.archived : undefined;
+  const created = query.created && isBounded(query.created) ? query.created : undefined;
+  // A record is written after its file was archived, which is after its message was created: either lower bound prunes.
+  const earliest = [archived?.from, created?.from].filter((d) => d !== undefined).map(Number);
+  const prune: DateRange = earliest.length > 0 ? { from: new Date(Math.min(...earliest)) } : {};
+  const options = { skipRecord: (record: { lastModified?: Date }) => cannotBeInRange(prune, record.lastModified) };
   const wanted = (entries: ArchiveEntry[]) =>
     entries
       .filter((e) => !archived || (e.record && inRange(archived, e.record.archivedAt)))
-      .filter((e) => !created || (e.record?.createdAt && inRange(created, e.record.createdAt)))
+      .filter((e) => !created || (e.record && inRange(created, messageDate(e.record) ?? e.record.archivedAt)))
       .map(toListed);
   const files: ListedFile[] = [];
   if (query.conversations) {
@@ -46,6 +54,11 @@ export async function listFiles(archive: Archive, query: FileQuery): Promise<Lis
     for await (const { entries } of readAllConversations(archive, options)) files.push(...wanted(entries));
   }
   return files;
+}
+
+/** When the file's message was created in Dixa, as ISO UTC (Dixa writes `…Z[GMT]`); undefined when not known. */
+export function messageDate(record: ProvenanceRecord): string | undefined {
+  return typeof record.createdAt === 'string' ? parseDixaTimestamp(record.createdAt) : undefined;
 }
 
 export function toListed(entry: ArchiveEntry): ListedFile {
@@ -59,7 +72,7 @@ export function toListed(entry: ArchiveEntry): ListedFile {
     size: file?.size ?? record?.size ?? 0,
     sha256: record?.sha256 ?? null,
     archivedAt: record?.archivedAt ?? null,
-    createdAt: record?.createdAt ?? null,
+    createdAt: (record && messageDate(record)) ?? null,
   };
   if (!record) listed.note = `record ${entry.recordProblem}`;
   else if (!file) listed.note = 'file missing';

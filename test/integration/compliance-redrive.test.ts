@@ -2,6 +2,10 @@
  * `dixa-archiver redrive` end to end in local mode: fauxqs holds a job queue and a dead-letter queue with jobs the
  * archiver dead-lettered (failureReason attributes) and one SQS moved after too many receives (no attributes).
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateQueueCommand,
   type Message,
@@ -12,6 +16,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalLog } from '../../cli/local/log.ts';
+import { startLocalQueues } from '../../cli/local/queues.ts';
 import { LOCAL_CREDENTIALS } from '../../cli/shared/aws-endpoint.ts';
 import { moveWithTask, NO_REASON, summarizeDeadLetters } from '../../lambdas/compliance/redrive.ts';
 import type { FileJob } from '../../lambdas/core/job.ts';
@@ -163,5 +169,52 @@ describe('redrive in local mode', () => {
   it('knows the emulator has no SQS message move task (the one-by-one path is used instead)', async () => {
     expect(await moveWithTask(sqs, dlqUrl, queueUrl)).toBe('unsupported');
     expect(ready('file-jobs-dlq').ready).toHaveLength(5);
+  });
+
+  it('names the queue that does not exist, dead-letter queue or job queue, and moves nothing', async () => {
+    const gone = queueUrl.replace('file-jobs', 'no-such-queue');
+    const noDlq = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', `${gone}-dlq`, '--yes');
+    expect(noDlq).toMatchObject({
+      code: 1,
+      stderr: `dixa-archiver: cannot use the dead-letter queue ${gone}-dlq: the queue does not exist\n`,
+    });
+    const noQueue = await cli('redrive', '--queue-url', gone, '--dlq-url', dlqUrl, '--yes');
+    expect(noQueue).toMatchObject({
+      code: 1,
+      stderr: `dixa-archiver: cannot use the job queue ${gone}: the queue does not exist\n`,
+    });
+    expect(ready('file-jobs-dlq').ready).toHaveLength(5);
+  });
+});
+
+describe("redrive --help's local-mode example", () => {
+  it('works as printed against local mode (only the port differs)', async () => {
+    const log = { info() {}, warn() {}, error() {}, debug() {} } as unknown as LocalLog;
+    const journalDir = await mkdtemp(join(tmpdir(), 'redrive-help-'));
+    const local = await startLocalQueues({
+      port: 0,
+      journalDir,
+      region: 'us-east-1',
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+      log,
+    });
+    try {
+      const { command } = await import('../../cli/commands/redrive.ts');
+      const example = command.help.match(/^ {2}npx dixa-archiver redrive .*localhost[^\n]*\\\n[^\n]*/m)![0];
+      const argv = example
+        .replace(/\\\n/g, ' ')
+        .replaceAll(':4566/', `:${new URL(local.endpoint).port}/`)
+        .trim()
+        .split(/\s+/)
+        .slice(2); // npx dixa-archiver
+      expect(argv).toContain(local.deadLetterQueueUrl);
+      expect(argv).toContain(local.jobQueueUrl);
+      const run = await cli(...argv);
+      expect(run).toMatchObject({ code: 0, stderr: 'The dead-letter queue is empty: nothing to redrive.\n' });
+    } finally {
+      await local.stop();
+      await rm(journalDir, { recursive: true, force: true });
+    }
   });
 });

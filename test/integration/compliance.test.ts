@@ -102,7 +102,7 @@ describe('list', () => {
     const run = await cliAtTerminal('list', '--conversation', CSID, ...flags);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^CONVERSATION +KIND +NAME +SIZE +SHA-256 +ARCHIVED AT$/);
+    expect(lines[0]).toMatch(/^CONVERSATION +KIND +NAME +SIZE +SHA-256 +MESSAGE DATE +ARCHIVED AT$/);
     expect(lines).toHaveLength(5);
     const recordingLine = lines.find((l) => l.includes('call-42.mp3'))!;
     expect(recordingLine).toContain('recording');
@@ -120,7 +120,7 @@ describe('list', () => {
     });
   });
 
-  it('lists by archive date across all conversations', async () => {
+  it('lists by archive date across all conversations (--archived-from/--archived-to)', async () => {
     await clearBucket(s3);
     await seedConversation(s3, '100', [
       { name: 'april.txt', linkName: 'a', content: 'a', archivedAt: new Date('2024-04-30T23:59:59Z') },
@@ -130,9 +130,54 @@ describe('list', () => {
       { name: 'may-31.txt', linkName: 'c', content: 'c', archivedAt: new Date('2024-05-31T23:00:00Z') },
       { name: 'june.txt', linkName: 'd', content: 'd', archivedAt: new Date('2024-06-01T00:00:00Z') },
     ]);
-    const run = await cli('list', '--from', '2024-05-01', '--to', '2024-05-31', ...flags);
+    const run = await cli('list', '--archived-from', '2024-05-01', '--archived-to', '2024-05-31', ...flags);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as ListedFile[]).map((f) => f.name).sort()).toEqual(['may-1.txt', 'may-31.txt']);
+  });
+
+  it('lists a period by the date of the message (--from/--to), not by when a backfill archived it', async () => {
+    await clearBucket(s3);
+    const backfilledToday = new Date();
+    await seedConversation(s3, '300', [
+      { name: 'april.txt', linkName: 'a', content: 'a', createdAt: '2024-04-30T23:59:59.999Z' },
+      { name: 'may-1.txt', linkName: 'b', content: 'b', createdAt: '2024-05-01T00:00:00.000Z' },
+      { name: 'may-31.txt', linkName: 'c', content: 'c', createdAt: '2024-05-31T23:59:59.999Z[GMT]' }, // Dixa's form
+      { name: 'june.txt', linkName: 'd', content: 'd', createdAt: '2024-06-01T00:00:00.000Z' },
+    ]);
+    await seedConversation(s3, '400', [
+      { name: 'undated-may.txt', linkName: 'e', content: 'e', archivedAt: new Date('2024-05-15T10:00:00Z') },
+    ]);
+    const run = await cli('list', '--from', '2024-05-01', '--to', '2024-05-31', ...flags);
+    expect(run.code).toBe(0);
+    const files = JSON.parse(run.stdout) as ListedFile[];
+    expect(files.map((f) => f.name).sort()).toEqual(['may-1.txt', 'may-31.txt', 'undated-may.txt']);
+    expect(files.find((f) => f.name === 'may-31.txt')).toMatchObject({
+      createdAt: '2024-05-31T23:59:59.999Z',
+    });
+    expect(Date.parse(files.find((f) => f.name === 'may-1.txt')!.archivedAt!)).toBeGreaterThanOrEqual(
+      backfilledToday.getTime() - 60_000,
+    );
+    // A record without a creation time is dated by its archive time, and says so.
+    expect(files.find((f) => f.name === 'undated-may.txt')).toMatchObject({ createdAt: null });
+    // The archive date of these files is today: by archive date, May is empty.
+    const byArchive = await cli('list', '--archived-from', '2024-05-01', '--archived-to', '2024-05-31', ...flags);
+    expect(JSON.parse(byArchive.stdout).map((f: ListedFile) => f.name)).toEqual(['undated-may.txt']);
+  });
+
+  it('combines a conversation with a period', async () => {
+    const run = await cli('list', '--conversation', CSID, '--archived-to', '2000-01-01', ...flags);
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toEqual([]);
+    expect(run.stderr).toBe(
+      `Nothing is archived for conversation ${CSID} in s3://${BUCKET}/${PREFIX}/ archived before 2000-01-02T00:00:00.000Z.\n`,
+    );
+  });
+
+  it('exits 3 naming a conversation with nothing archived, and still lists the others', async () => {
+    const run = await cli('list', '--conversation', CSID, '--conversation', '999999', ...flags);
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toHaveLength(4);
+    expect(run.stderr).toBe(`Nothing is archived for conversation 999999 in s3://${BUCKET}/${PREFIX}/.\n`);
   });
 
   it('refuses a conversation id that is not a csid, in one line, before touching S3', async () => {
@@ -198,13 +243,36 @@ describe('get', () => {
     expect(manifest.files).toHaveLength(3);
     expect(manifest.problems).toEqual([expect.objectContaining({ key: victim.key, problem: 'sha256-mismatch' })]);
   });
+
+  it('exits 3 for a conversation with nothing archived and writes nothing: no folder, no manifest', async () => {
+    const out = join(work, 'export');
+    const run = await cli('get', '--conversation', '999', '--out', out, ...flags);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `Nothing is archived for conversation 999 in s3://${BUCKET}/${PREFIX}/: nothing was exported.\n`,
+    );
+    expect(await readdir(work)).toEqual([]);
+    // The retry (or the next conversation) can use the same folder.
+    expect((await cli('get', '--conversation', CSID, '--out', out, ...flags)).code).toBe(0);
+  });
+
+  it('refuses --out naming a file, or a path under a file, as a usage error before reading the bucket', async () => {
+    const file = join(work, 'a-file.txt');
+    await writeFile(file, 'x');
+    for (const out of [file, join(file, 'export')]) {
+      const run = await cli('get', '--conversation', CSID, '--out', out, '--endpoint', 'http://127.0.0.1:9');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^dixa-archiver: --out .* (is a file|lies inside a file)/);
+      expect(run.stderr).not.toContain('s3://');
+    }
+  });
 });
 
 describe('verify', () => {
   it('passes an intact archive', async () => {
     const run = await cli('verify', '--all', ...flags);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, files: 5, findings: [] });
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, files: 5, problems: [], nothingArchivedFor: [] });
     expect(run.stderr).toContain('OK: 5 file(s)');
   });
 
@@ -218,7 +286,7 @@ describe('verify', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(false);
-    const found = report.findings.map((f: { key: string; problem: string }) => [f.key, f.problem]);
+    const found = report.problems.map((f: { key: string; problem: string }) => [f.key, f.problem]);
     expect(found).toEqual(
       expect.arrayContaining([
         [conversation[0]!.key, 'sha256-mismatch'],
@@ -238,10 +306,25 @@ describe('verify', () => {
     expect((await cli('verify', '--conversation', OTHER, ...flags)).code).toBe(1);
   });
 
-  it('fails when nothing is archived for the conversation', async () => {
-    const run = await cli('verify', '--conversation', '999', ...flags);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`dixa-archiver: nothing is archived for conversation 999 under s3://${BUCKET}/${PREFIX}\n`);
+  it('exits 3 naming a conversation with nothing archived, and verifies the others', async () => {
+    const run = await cli('verify', '--conversation', '999', '--conversation', CSID, ...flags);
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, files: 4, nothingArchivedFor: ['999'] });
+    expect(run.stderr).toContain(`Nothing is archived for conversation 999 in s3://${BUCKET}/${PREFIX}/.\n`);
+    expect(run.stderr).toContain('OK: 4 file(s)');
+    expect(run.stderr).not.toContain('dixa-archiver:'); // an answer, not an error
+  });
+
+  it('exits 3 when the whole archive is empty (--all)', async () => {
+    await clearBucket(s3);
+    const run = await cli('verify', '--all', ...flags);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(`Nothing is archived in s3://${BUCKET}/${PREFIX}/.\n`);
+  });
+
+  it('a problem wins over nothing archived: exit 1', async () => {
+    await tamper(other[0]!);
+    expect((await cli('verify', '--conversation', OTHER, '--conversation', '999', ...flags)).code).toBe(1);
   });
 });
 
@@ -304,9 +387,12 @@ describe('erase', () => {
     expect(run.stderr).toBe('dixa-archiver: --reason "<text>" is required: it goes into the erasure receipt\n');
   });
 
-  it('has nothing to do for a conversation that is not archived', async () => {
+  it('exits 3 for a conversation with nothing archived, deleting nothing', async () => {
     const run = await cli('erase', '--conversation', '999', '--reason', 'GDPR', '--yes', ...flags);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `Nothing is archived for conversation 999 in s3://${BUCKET}/${PREFIX}/: nothing was deleted.\n`,
+    );
     expect(JSON.parse(run.stdout)).toEqual({ conversationId: '999', objectCount: 0 });
     expect(await keysUnder(`${PREFIX}/erasure-receipts/`)).toEqual([]);
   });
@@ -318,5 +404,12 @@ describe('help', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Usage: dixa-archiver ${name}`);
     expect(run.stdout).toContain(`npx dixa-archiver ${name} `);
+  });
+
+  it.each(['list', 'get', 'verify', 'erase'])('%s --help documents the one meaning of each exit code', async (name) => {
+    const { stdout } = await cli(name, '--help');
+    expect(stdout).toMatch(
+      /^Exit codes:\n {2}0 {2}.+\n {2}1 {2}.+\n {2}2 {2}the command was typed wrong.*\n {2}3 {2}nothing is archived/m,
+    );
   });
 });

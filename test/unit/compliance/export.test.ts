@@ -1,5 +1,5 @@
-/** `get` when the bucket fails mid-download: nothing half-written is left, and the export says it is incomplete. */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+/** `get` when the bucket fails mid-download, or holds nothing: no folder, file or manifest is left to trip a rerun. */
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,22 +22,42 @@ afterEach(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-it('removes the partial file and reports the export incomplete when a download breaks', async () => {
-  const record = bucket.archive('4711', 'a/big.bin', 'x'.repeat(64), 'big.bin');
+function breakDownloadOf(key: string) {
   const broken = new Readable({
     read() {
       this.push(Buffer.alloc(16, 1));
       this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     },
   });
-  bucket.mock.on(GetObjectCommand, { Key: record.key }).resolves({ Body: broken as never });
+  bucket.mock.on(GetObjectCommand, { Key: key }).resolves({ Body: broken as never });
+}
 
-  const error = await exportConversation({ s3: bucket.client, bucket: BUCKET, prefix: PREFIX }, '4711', out).catch(
-    (e: unknown) => e,
-  );
+const archive = () => ({ s3: bucket.client, bucket: BUCKET, prefix: PREFIX });
+
+it('removes what it wrote into the empty folder it was given when a download breaks, so a rerun can start', async () => {
+  bucket.archive('4711', 'a/small.txt', 'fine', 'small.txt');
+  const record = bucket.archive('4711', 'b/big.bin', 'x'.repeat(64), 'big.bin');
+  breakDownloadOf(record.key);
+
+  const error = await exportConversation(archive(), '4711', out).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UserError);
   expect((error as Error).message).toBe(
-    `downloading big.bin failed (socket hang up); the export in ${out} is incomplete: it has no manifest.json`,
+    `downloading big.bin failed (socket hang up); nothing was kept in ${out}: run the same command again`,
   );
   expect(await readdir(out)).toEqual([]);
+});
+
+it('removes the folder it created when a download breaks', async () => {
+  const record = bucket.archive('4711', 'a/big.bin', 'x'.repeat(64), 'big.bin');
+  breakDownloadOf(record.key);
+  const created = join(out, 'new', 'export');
+  await expect(exportConversation(archive(), '4711', created)).rejects.toThrow(UserError);
+  await expect(stat(join(out, 'new'))).rejects.toMatchObject({ code: 'ENOENT' });
+});
+
+it('writes nothing at all, no folder and no manifest, for a conversation with nothing archived', async () => {
+  const created = join(out, 'export');
+  const result = await exportConversation(archive(), '4711', created);
+  expect(result).toEqual({ conversationId: '4711', files: [], findings: [] });
+  await expect(stat(created)).rejects.toMatchObject({ code: 'ENOENT' });
 });
