@@ -33,6 +33,10 @@ export interface Measurement {
   seconds: number;
   /** CPU time (user + system) of the measured archiveFile call. */
   cpuSeconds: number;
+  /** The kernel's share of cpuSeconds (socket reads and writes; on loopback also the TCP delivery). */
+  systemCpuSeconds: number;
+  /** CPU time of the floor (bench/lib/floor.ts) on as many bytes, in this process right after the transfer. */
+  floorCpuSeconds: number;
   sha256: string;
 }
 
@@ -130,6 +134,7 @@ async function worker(): Promise<void> {
   const { archiveFile } = await import('../lambdas/archiver/archive-file.ts');
   const { ArchiveStorage } = await import('../lambdas/aws/storage.ts');
   const { parseFilesBaseUrl } = await import('../lambdas/core/links.ts');
+  const { floorCpuSeconds } = await import('./lib/floor.ts');
   const env = (name: string): string => {
     const value = process.env[name];
     if (!value) throw new Error(`${name} is not set`);
@@ -170,6 +175,7 @@ async function worker(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   if (outcome.status !== 'archived') throw new Error(`unexpected outcome ${outcome.status}`);
   const peakRssMiB = (process.resourceUsage().maxRSS * 1024) / MIB;
+  const bytes = Math.round(Number(env('BENCH_SIZE_MIB')) * MIB);
   const measurement: Measurement = {
     sizeMiB: Number(env('BENCH_SIZE_MIB')),
     partSizeMiB: partSizeBytes / MIB,
@@ -178,6 +184,8 @@ async function worker(): Promise<void> {
     peakRssMiB,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    systemCpuSeconds: cpu.system / 1e6,
+    floorCpuSeconds: floorCpuSeconds(bytes, partSizeBytes),
     sha256: outcome.sha256,
   };
   process.send?.(measurement, () => process.exit(0));

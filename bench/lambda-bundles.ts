@@ -26,10 +26,15 @@ export interface BundleMeasurement {
 
 const TOP = 8;
 
+export const LAMBDA_ENTRIES = {
+  ingest: 'lambdas/ingest/handler.ts',
+  archiver: 'lambdas/archiver/handler.ts',
+} as const;
+
 const LAMBDAS: { lambda: BundleMeasurement['lambda']; entry: string; smoke: (file: string) => Promise<string> }[] = [
   {
     lambda: 'ingest',
-    entry: 'lambdas/ingest/handler.ts',
+    entry: LAMBDA_ENTRIES.ingest,
     smoke: async (file) => {
       const status = await ingestSmokeTest(file);
       if (status !== 200) throw new Error(`ingest bundle answered ${status} to a signed webhook`);
@@ -38,7 +43,7 @@ const LAMBDAS: { lambda: BundleMeasurement['lambda']; entry: string; smoke: (fil
   },
   {
     lambda: 'archiver',
-    entry: 'lambdas/archiver/handler.ts',
+    entry: LAMBDA_ENTRIES.archiver,
     smoke: async (file) => {
       Object.assign(process.env, {
         ARCHIVE_BUCKET: 'bench-bundle',
@@ -59,6 +64,26 @@ const LAMBDAS: { lambda: BundleMeasurement['lambda']; entry: string; smoke: (fil
   },
 ];
 
+/** esbuild with the settings infra/constructs/node-function.ts gives CDK (minified ESM for node24, ESM builds preferred). */
+export function bundleLambda(entry: string, variant: BundleMeasurement['variant'] = 'deployed', sourceMap = false) {
+  return build({
+    // As deployed, a linked source map sits beside the bundle (sourceMap: true, sourcesContent: false).
+    ...(sourceMap ? { sourcemap: 'linked' as const, sourcesContent: false, outfile: 'index.mjs' } : {}),
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    mainFields: ['module', 'main'],
+    external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
+    banner: { js: BANNER },
+    metafile: true,
+    write: false,
+    logLevel: 'error',
+  });
+}
+
 export async function measureBundles(): Promise<BundleMeasurement[]> {
   mkdirSync('node_modules/.cache', { recursive: true });
   const dir = mkdtempSync('node_modules/.cache/dixa-bench-bundles-');
@@ -67,20 +92,7 @@ export async function measureBundles(): Promise<BundleMeasurement[]> {
     for (const [{ lambda, entry, smoke }, variant] of LAMBDAS.flatMap((l) =>
       (['deployed', 'sdk-external'] as const).map((v) => [l, v] as const),
     )) {
-      const result = await build({
-        entryPoints: [entry],
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
-        banner: { js: BANNER },
-        metafile: true,
-        write: false,
-        logLevel: 'error',
-      });
+      const result = await bundleLambda(entry, variant);
       const [output] = result.outputFiles;
       if (!output) throw new Error(`esbuild produced no output for ${entry}`);
       // Inside node_modules, so the external variant resolves @aws-sdk/* as the Lambda runtime would.

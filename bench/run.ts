@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../infra/config.ts';
-import { BUCKET } from './archiver-memory.ts';
+import { BUCKET, TOKEN } from './archiver-memory.ts';
 import { type LocalS3, type ScratchDirectory, scratchDirectory, startLocalS3 } from './lib/local-s3.ts';
 import { describeMachine, loadAverage } from './lib/machine.ts';
 import { type SourceServer, startSourceServer } from './lib/source-server.ts';
@@ -26,7 +26,9 @@ import {
   memorySpecs,
   type Progress,
   runBundles,
+  runColdStarts,
   runIngestCpu,
+  runSmallFiles,
   runSpecs,
   stepCount,
   throughputSpecs,
@@ -118,6 +120,29 @@ try {
   const costInputs = await runSpecs(transfers, progress, 'cost inputs', costInputSpecs(plan));
   const ingestCpu = await runIngestCpu(plan, workers, progress);
   const bundles = await runBundles(progress);
+  const smallFiles = await runSmallFiles(
+    plan,
+    workers,
+    {
+      sourceUrl: source.baseUrl,
+      s3Endpoint: s3.endpoint,
+      bucket: BUCKET,
+      token: TOKEN,
+      batchSize: DEFAULT_CONFIG.archiverBatchSize,
+      concurrency: DEFAULT_CONFIG.archiverMaxConcurrency,
+      afterRun: async (expected) => {
+        const stored = await (transfers as Transfers).emptyBucket();
+        if (stored !== expected) throw new Error(`small files: ${stored} objects stored, expected ${expected}`);
+      },
+    },
+    progress,
+  );
+  const coldStarts = await runColdStarts(
+    plan,
+    { sourceUrl: source.baseUrl, s3Endpoint: s3.endpoint, bucket: BUCKET, token: TOKEN },
+    progress,
+  );
+  await transfers.emptyBucket();
 
   const results: BenchResults = {
     plan,
@@ -129,6 +154,8 @@ try {
       ingestMemoryMiB: DEFAULT_CONFIG.ingestMemoryMiB,
       partSizeMiB: DEFAULT_CONFIG.partSizeMiB,
       queueSize: DEFAULT_CONFIG.uploadQueueSize,
+      archiverBatchSize: DEFAULT_CONFIG.archiverBatchSize,
+      archiverMaxConcurrency: DEFAULT_CONFIG.archiverMaxConcurrency,
     },
     throughput,
     memory,
@@ -136,6 +163,8 @@ try {
     costInputs,
     ingestCpu,
     bundles,
+    smallFiles,
+    coldStarts,
     durationSeconds: (performance.now() - started) / 1000,
   };
   const report = renderResults(results);

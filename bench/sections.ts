@@ -6,13 +6,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ColdStartMeasurement, type ColdStartRig, measureColdStarts } from './cold-start.ts';
 import type { IngestCpuMeasurement, SqsStandIn } from './ingest-cpu.ts';
 import { benchWebhooks } from './ingest-webhooks.ts';
 import type { BundleMeasurement } from './lambda-bundles.ts';
 import { runChild } from './lib/child.ts';
+import { S3RVER_CREDENTIALS } from './lib/local-s3.ts';
 import type { Run, RunSpec, Transfers } from './lib/transfers.ts';
 import type { Workers } from './lib/workers.ts';
 import type { Plan } from './plan.ts';
+import type { SmallFilesMeasurement, SmallFilesMode } from './small-files.ts';
 
 export interface Progress {
   /** Announces the next step (counted against the plan's total). */
@@ -22,7 +25,7 @@ export interface Progress {
 }
 
 const MIB = 1024 * 1024;
-export const THROUGHPUT_VARIANTS: RunSpec['variant'][] = ['download', 'upload', 'archiver', 'naive'];
+export const THROUGHPUT_VARIANTS: RunSpec['variant'][] = ['download', 'upload', 'archiver', 'naive', 'fair'];
 
 const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length] as T);
 const sizeLabel = (bytes: number) =>
@@ -100,6 +103,8 @@ export function stepCount(plan: Plan): number {
     tuningSpecs(plan).flat().length +
     costInputSpecs(plan).flat().length +
     INGEST_STAND_INS.length +
+    1 +
+    plan.smallFiles.reps * SMALL_FILES_MODES.length +
     1
   );
 }
@@ -150,5 +155,82 @@ export async function runBundles(progress: Progress): Promise<BundleMeasurement[
     {},
   );
   progress.done(results.map((b) => `${b.lambda} (${b.variant}) ${(b.bytes / 1000).toFixed(1)} KB`).join(', '));
+  return results;
+}
+
+const SMALL_FILES_MODES: SmallFilesMode[] = ['archiver', 'floor'];
+
+export interface SmallFilesRig {
+  sourceUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  token: string;
+  batchSize: number;
+  concurrency: number;
+  /** Empties the bucket after each run (and checks how many objects the run left). */
+  afterRun(expectedObjects: number): Promise<void>;
+}
+
+export async function runSmallFiles(
+  plan: Plan,
+  workers: Workers,
+  rig: SmallFilesRig,
+  progress: Progress,
+): Promise<SmallFilesMeasurement[]> {
+  const results: SmallFilesMeasurement[] = [];
+  for (let rep = 0; rep < plan.smallFiles.reps; rep++) {
+    for (const mode of rotate(SMALL_FILES_MODES, rep)) {
+      progress.step(
+        `small files ${rep + 1}/${plan.smallFiles.reps}: ${mode === 'archiver' ? 'archiver handler' : 'floor (GET + PUT)'}, ` +
+          `${plan.smallFiles.files} files of 20–200 KB, batch ${rig.batchSize} × ${rig.concurrency} at once`,
+      );
+      const result = await runChild<SmallFilesMeasurement>(
+        workers.path.smallFiles,
+        ['--worker'],
+        {
+          ...S3RVER_CREDENTIALS,
+          AWS_REGION: 'us-east-1',
+          S3_ENDPOINT: rig.s3Endpoint,
+          DIXA_FILES_BASE_URL: rig.sourceUrl,
+          BENCH_BUCKET: rig.bucket,
+          BENCH_TOKEN: rig.token,
+          BENCH_MODE: mode,
+          BENCH_FILES: String(plan.smallFiles.files),
+          BENCH_BATCH_SIZE: String(rig.batchSize),
+          BENCH_CONCURRENCY: String(rig.concurrency),
+          POWERTOOLS_SERVICE_NAME: 'dixa-archiver',
+        },
+        { stdout: 'ignore' },
+      );
+      // The archiver stores each file and its record; the floor the file only (+ the uncounted warm-up).
+      await rig.afterRun((plan.smallFiles.files + 1) * (mode === 'archiver' ? 2 : 1));
+      progress.done(
+        `${(result.files / result.seconds).toFixed(0)} files/s, ${((result.cpuSeconds / result.files) * 1000).toFixed(2)} ms CPU per file, S3 ` +
+          Object.entries(result.s3Requests)
+            .map(([op, n]) => `${op} ${(n / result.files).toFixed(2)}`)
+            .join(', ') +
+          ' per file',
+      );
+      results.push(result);
+    }
+  }
+  return results;
+}
+
+export async function runColdStarts(
+  plan: Plan,
+  rig: ColdStartRig,
+  progress: Progress,
+): Promise<ColdStartMeasurement[]> {
+  progress.step(`cold starts: each Lambda bundle in ${plan.coldStart.runs} fresh Node.js 24 process(es)`);
+  const results = await measureColdStarts(rig, plan.coldStart.runs);
+  progress.done(
+    results
+      .map(
+        (r) =>
+          `${r.lambda} ${r.loadAndFirstMs.toFixed(0)} ms (load ${r.loadMs.toFixed(0)} + first ${r.firstInvocationMs.toFixed(0)}, ${r.node})`,
+      )
+      .join(', '),
+  );
   return results;
 }

@@ -56,13 +56,13 @@ export function runChild<T>(
   module: URL | string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { stdout?: 'inherit' | 'ignore' } = {},
+  options: { stdout?: 'inherit' | 'ignore'; execArgv?: string[] } = {},
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const file = typeof module === 'string' ? module : fileURLToPath(module);
     const child = fork(file, args, {
       env: { ...process.env, ...env },
-      execArgv: execArgvFor(file),
+      execArgv: [...execArgvFor(file), ...(options.execArgv ?? [])],
       stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'],
     });
     let result: { value: T } | undefined;

@@ -73,7 +73,10 @@ export async function startInProcessS3(directory: string, buckets: string[]): Pr
 
 /** s3rver in a child process; it removes nothing itself: the directory belongs to the caller. */
 export async function startLocalS3(directory: string, buckets: string[]): Promise<LocalS3> {
-  const child = await forkChild<{ endpoint: string }>(new URL(import.meta.url), ['--serve', directory, ...buckets]);
+  // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider (past 1,000 keys).
+  const child = await forkChild<{ endpoint: string }>(new URL(import.meta.url), ['--serve', directory, ...buckets], {
+    NODE_OPTIONS: '--openssl-legacy-provider',
+  });
   return { endpoint: child.info.endpoint, pid: child.process.pid, stop: child.stop };
 }
 

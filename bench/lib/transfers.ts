@@ -32,6 +32,10 @@ export interface Run extends Required<RunSpec> {
   mibPerSecond: number;
   /** CPU time of the measured process during the timed part. */
   cpuSeconds: number;
+  /** The archiver only: CPU of the floor (bench/lib/floor.ts) on as many bytes, same process, right after. */
+  floorCpuSeconds: number | null;
+  /** The archiver only: the kernel's share of cpuSeconds (socket I/O). */
+  systemCpuSeconds: number | null;
   /** CPU time the file source and the local S3 (child) used over the measured process's life; null without /proc. */
   helpersCpuSeconds: number | null;
   /** Share of all cores busy over the measured process's life, whoever used them (other jobs too); null without /proc. */
@@ -101,7 +105,10 @@ export function createTransfers(rig: TransferRig) {
     };
     const helpersBefore = helpersCpu();
     const machineBefore = machineCpu();
-    let measured: Omit<Run, keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds' | 'machineBusyShare'>;
+    let measured: Omit<
+      Run,
+      keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds' | 'machineBusyShare' | 'floorCpuSeconds' | 'systemCpuSeconds'
+    > & { floorCpuSeconds?: number; systemCpuSeconds?: number };
     if (full.variant === 'archiver') {
       const result = await runChild<ArchiverMeasurement>(rig.workers.path.archiver, ['--worker'], {
         ...env,
@@ -140,6 +147,8 @@ export function createTransfers(rig: TransferRig) {
       ...full,
       seconds,
       cpuSeconds,
+      floorCpuSeconds: measured.floorCpuSeconds ?? null,
+      systemCpuSeconds: measured.systemCpuSeconds ?? null,
       helpersCpuSeconds,
       machineBusyShare,
       baselineRssMiB,
@@ -148,7 +157,7 @@ export function createTransfers(rig: TransferRig) {
     };
   }
 
-  return { measure, close: () => s3.destroy() };
+  return { measure, emptyBucket: () => emptyBucket(s3, BUCKET), close: () => s3.destroy() };
 }
 
 export type Transfers = ReturnType<typeof createTransfers>;

@@ -15,6 +15,7 @@ const ENTRIES = {
   archiver: '../archiver-memory.ts',
   transfer: '../transfer-worker.ts',
   ingest: '../ingest-cpu.ts',
+  smallFiles: '../small-files.ts',
 } as const;
 
 export type WorkerName = keyof typeof ENTRIES;

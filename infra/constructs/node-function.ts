@@ -14,6 +14,9 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/commons/powertool
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Node.js options of both functions (the benchmark's cold starts run the bundles with them too). */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
 /** Some bundled CommonJS dependencies call `require` for Node built-ins, which ESM output lacks. */
 const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
@@ -56,7 +59,7 @@ export class NodeFunction extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,

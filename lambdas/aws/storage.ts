@@ -1,15 +1,17 @@
 /**
- * The archive bucket, as the archiver uses it: does a key exist, stream a file in (lib-storage `Upload`:
- * one PUT for small files, a multipart upload for large ones), write a small object once, re-hash a stored file.
+ * The archive bucket, as the archiver uses it: does a key exist, stream a file in (part-upload.ts: one PUT for
+ * small files, a multipart upload in reused part buffers for large ones; file bodies unsigned over TLS,
+ * unsigned-payload.ts), write a small object once, re-hash a stored file.
  *
  * Every write is conditional (`If-None-Match: *`, on PutObject and on CompleteMultipartUpload), so two attempts
  * at the same file never produce two versions: the loser is told the key already exists.
- * On any failure `Upload` aborts its multipart upload before `done()` rejects; nothing appears at the key.
+ * On any failure the multipart upload is aborted before `putFile` rejects; nothing appears at the key.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { PartBuffers, uploadStream } from './part-upload.ts';
+import { sendFileBodiesUnsigned } from './unsigned-payload.ts';
 
 export interface UploadSettings {
   partSizeBytes: number;
@@ -34,11 +36,17 @@ export interface StoredDigest {
 }
 
 export class ArchiveStorage {
+  /** One upload's worth of part buffers (in flight + the one being filled), reused from file to file. */
+  readonly #buffers: PartBuffers;
+
   constructor(
     readonly s3: S3Client,
     readonly bucket: string,
     readonly upload: UploadSettings,
-  ) {}
+  ) {
+    sendFileBodiesUnsigned(s3);
+    this.#buffers = new PartBuffers(upload.partSizeBytes, upload.queueSize + 1);
+  }
 
   async exists(key: string): Promise<boolean> {
     try {
@@ -52,24 +60,20 @@ export class ArchiveStorage {
 
   /** Streams a file to `key`. `created: false` when the key already held an object (nothing was overwritten). */
   async putFile(file: FileUpload): Promise<{ created: boolean }> {
-    const upload = new Upload({
-      client: this.s3,
-      partSize: this.upload.partSizeBytes,
-      queueSize: this.upload.queueSize,
-      leavePartsOnError: false,
-      params: {
-        Bucket: this.bucket,
-        Key: file.key,
-        Body: file.body,
-        ContentType: file.contentType,
-        Metadata: file.metadata,
-        // S3 computes and checks a CRC32 of every part; the SDK computes it while sending (no precomputed value).
-        ChecksumAlgorithm: 'CRC32',
-        IfNoneMatch: '*',
-      },
-    });
     try {
-      await upload.done();
+      // S3 computes and checks a CRC32 of every part (and of a single PUT); the SDK computes it while sending.
+      await uploadStream(
+        this.s3,
+        this.#buffers,
+        this.upload.queueSize,
+        {
+          Bucket: this.bucket,
+          Key: file.key,
+          ContentType: file.contentType,
+          Metadata: file.metadata,
+        },
+        file.body,
+      );
       return { created: true };
     } catch (error) {
       if (await this.#lostRace(error, file.key)) return { created: false };

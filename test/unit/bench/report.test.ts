@@ -14,6 +14,8 @@ function run(partial: Partial<Run> & Pick<Run, 'variant' | 'seconds'>): Run {
     queueSize: 4,
     s3InProcess: false,
     cpuSeconds: 1,
+    floorCpuSeconds: null,
+    systemCpuSeconds: null,
     helpersCpuSeconds: null,
     machineBusyShare: null,
     baselineRssMiB: 50,
