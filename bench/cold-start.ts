@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LAMBDA_NODE_OPTIONS } from '../infra/bundling.ts';
 import { benchWebhooks } from './ingest-webhooks.ts';
 import { bundleLambda, LAMBDA_ENTRIES } from './lambda-bundles.ts';
 import { S3RVER_CREDENTIALS } from './lib/local-s3.ts';
@@ -55,6 +56,9 @@ export function node24(): { path: string; version: string } | undefined {
     return undefined;
   }
 }
+
+/** The name of the stub's one secret (a resource name, not a secret). */
+const STUB_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:dixa';
 
 /** Runs in the fresh process: loads the bundle, invokes it once, writes the timings to `resultFile`. */
 const RUNNER = `
@@ -113,7 +117,6 @@ function startAwsStub(secret: { apiToken: string; webhookSecret: string }): Prom
 
 export async function measureColdStarts(rig: ColdStartRig, runs: number): Promise<ColdStartMeasurement[]> {
   const node = node24() ?? { path: process.execPath, version: process.version };
-  const { LAMBDA_NODE_OPTIONS } = await import('../infra/constructs/node-function.ts');
   const webhooks = benchWebhooks();
   const stub = await startAwsStub({ apiToken: rig.token, webhookSecret: webhooks.secret });
   const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
@@ -124,7 +127,7 @@ export async function measureColdStarts(rig: ColdStartRig, runs: number): Promis
     const common = {
       AWS_REGION: 'us-east-1',
       ...S3RVER_CREDENTIALS,
-      DIXA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:dixa',
+      DIXA_SECRET_ARN: STUB_SECRET_ARN,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: stubUrl,
       DIXA_FILES_BASE_URL: rig.sourceUrl,
       POWERTOOLS_SERVICE_NAME: 'dixa-archiver',

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { REQUIRE_SHIM } from '../infra/bundling.ts';
 import { signatureHeader } from '../lambdas/core/signature.ts';
 
 const ENTRY = 'lambdas/ingest/handler.ts';
 const TOP = 8;
 /** What CDK's NodejsFunction adds for ESM output, so bundled CommonJS can still `require` Node built-ins. */
-export const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+export const BANNER = REQUIRE_SHIM;
 
 interface Variant {
   name: string;

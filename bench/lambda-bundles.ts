@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { BANNER, contributors, smokeTest as ingestSmokeTest } from './ingest-bundle.ts';
+import { ESBUILD_OPTIONS } from '../infra/bundling.ts';
+import { contributors, smokeTest as ingestSmokeTest } from './ingest-bundle.ts';
 
 export interface BundleMeasurement {
   lambda: 'ingest' | 'archiver';
@@ -64,20 +65,15 @@ const LAMBDAS: { lambda: BundleMeasurement['lambda']; entry: string; smoke: (fil
   },
 ];
 
-/** esbuild with the settings infra/constructs/node-function.ts gives CDK (minified ESM for node24, ESM builds preferred). */
+/** esbuild with the settings infra/constructs/node-function.ts gives CDK (infra/bundling.ts). */
 export function bundleLambda(entry: string, variant: BundleMeasurement['variant'] = 'deployed', sourceMap = false) {
   return build({
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [...ESBUILD_OPTIONS.external],
     // As deployed, a linked source map sits beside the bundle (sourceMap: true, sourcesContent: false).
     ...(sourceMap ? { sourcemap: 'linked' as const, sourcesContent: false, outfile: 'index.mjs' } : {}),
     entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
-    banner: { js: BANNER },
     metafile: true,
     write: false,
     logLevel: 'error',

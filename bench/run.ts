@@ -6,17 +6,22 @@
  *   npm run bench -- --quick           # the same steps on tiny sizes (prints the report; the smoke test uses it)
  *   npm run bench -- --out FILE.md     # write the report (and FILE.json) elsewhere
  *   npm run bench -- --render          # re-render the report from its .json without measuring again
+ *   npm run bench -- --profile         # only the archiver on the largest file, under `node --cpu-prof`: prints
+ *                                      # where its CPU went, keeps the .cpuprofile in bench/.work/ (flame graph:
+ *                                      # open it in Chrome DevTools → Performance)
  *
  * Helpers run as child processes (file source, local S3, one process per measurement); the local S3's scratch
  * directory and every child are removed on the way out, also after a failure or Ctrl-C.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../infra/config.ts';
 import { BUCKET, TOKEN } from './archiver-memory.ts';
+import { renderProfile, summarizeProfile } from './lib/cpu-profile.ts';
 import { type LocalS3, type ScratchDirectory, scratchDirectory, startLocalS3 } from './lib/local-s3.ts';
 import { describeMachine, loadAverage } from './lib/machine.ts';
-import { type SourceServer, startSourceServer } from './lib/source-server.ts';
+import { MIB, type SourceServer, startSourceServer } from './lib/source-server.ts';
 import { createTransfers, type Transfers } from './lib/transfers.ts';
 import { buildWorkers, type Workers } from './lib/workers.ts';
 import { FULL_PLAN, QUICK_PLAN, scratchBytesNeeded } from './plan.ts';
@@ -42,6 +47,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     render: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -112,6 +118,23 @@ try {
     workers,
     helperPids: [source.pid, s3.pid],
   });
+  if (values.profile) {
+    const bytes = Math.max(...plan.throughput.sizes);
+    const dir = join('bench', '.work', `profile-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    const run = await transfers.measure({ variant: 'archiver', bytes }, { cpuProfileDir: dir });
+    const [file] = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no CPU profile written to ${dir}`);
+    const target = join(dir, `archiver-${bytes / MIB}MiB.cpuprofile`);
+    renameSync(join(dir, file), target);
+    process.stdout.write(
+      `archiver, ${bytes / MIB} MiB: ${run.mibPerSecond.toFixed(1)} MiB/s, CPU ${run.cpuSeconds.toFixed(2)} s ` +
+        `(floor ${run.floorCpuSeconds?.toFixed(2)} s: ratio ${(run.cpuSeconds / (run.floorCpuSeconds ?? Number.NaN)).toFixed(2)} under the profiler)\n\n` +
+        `${renderProfile(summarizeProfile(target))}\n\nprofile: ${target}\n`,
+    );
+    await cleanUp();
+    process.exit(0);
+  }
   const progress = createProgress(stepCount(plan));
 
   const throughput = await runSpecs(transfers, progress, 'throughput', throughputSpecs(plan));

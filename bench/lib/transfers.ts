@@ -27,6 +27,11 @@ export interface RunSpec {
   s3InProcess?: boolean;
 }
 
+/** Not part of a run's identity: e.g. a directory for `node --cpu-prof` of the measured process. */
+export interface MeasureOptions {
+  cpuProfileDir?: string;
+}
+
 export interface Run extends Required<RunSpec> {
   seconds: number;
   mibPerSecond: number;
@@ -82,7 +87,7 @@ export function createTransfers(rig: TransferRig) {
     return (listed.Contents ?? []).filter((o) => !o.Key?.endsWith('.json')).map((o) => o.Size ?? -1);
   }
 
-  async function measure(spec: RunSpec): Promise<Run> {
+  async function measure(spec: RunSpec, options: MeasureOptions = {}): Promise<Run> {
     const full: Required<RunSpec> = {
       partSizeMiB: DEFAULT_PART_SIZE_MIB,
       queueSize: DEFAULT_UPLOAD_QUEUE_SIZE,
@@ -110,11 +115,16 @@ export function createTransfers(rig: TransferRig) {
       keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds' | 'machineBusyShare' | 'floorCpuSeconds' | 'systemCpuSeconds'
     > & { floorCpuSeconds?: number; systemCpuSeconds?: number };
     if (full.variant === 'archiver') {
-      const result = await runChild<ArchiverMeasurement>(rig.workers.path.archiver, ['--worker'], {
-        ...env,
-        BENCH_PATH: sourcePath('private', full.bytes, 'recording.mp3'),
-        BENCH_SIZE_MIB: String(full.bytes / MIB),
-      });
+      const result = await runChild<ArchiverMeasurement>(
+        rig.workers.path.archiver,
+        ['--worker'],
+        {
+          ...env,
+          BENCH_PATH: sourcePath('private', full.bytes, 'recording.mp3'),
+          BENCH_SIZE_MIB: String(full.bytes / MIB),
+        },
+        options.cpuProfileDir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] } : {},
+      );
       const expected = expectedSha256(full.bytes);
       if (result.sha256 !== expected) throw new Error(`archived SHA-256 ${result.sha256} ≠ source ${expected}`);
       measured = result;

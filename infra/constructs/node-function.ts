@@ -1,7 +1,7 @@
 /**
  * The bundling and runtime settings both Lambdas share: Node.js 24 on arm64, one ESM file bundled locally by
- * esbuild (no Docker) with the AWS SDK inside it (the versions the tests ran against, not the runtime's), source
- * maps on, and a role that may write only its own log group — each function adds exactly the grants it needs.
+ * esbuild (no Docker) with the AWS SDK inside it (the versions the tests ran against, not the runtime's) but for
+ * the credential providers Lambda never reaches (infra/bundling.ts), source maps on, and a role that may write only its own log group — each function adds exactly the grants it needs.
  */
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -11,14 +11,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/commons/powertools.ts';
+import { LAMBDA_NODE_OPTIONS, REQUIRE_SHIM, UNUSED_IN_LAMBDA } from '../bundling.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Node.js options of both functions (the benchmark's cold starts run the bundles with them too). */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
-
-/** Some bundled CommonJS dependencies call `require` for Node built-ins, which ESM output lacks. */
-const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface NodeFunctionProps {
   /** Handler module relative to the repository root; it exports `handler`. */
@@ -73,6 +68,7 @@ export class NodeFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         bundleAwsSDK: true,
+        externalModules: UNUSED_IN_LAMBDA,
         forceDockerBundling: false,
       },
     });

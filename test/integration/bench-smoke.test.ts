@@ -33,7 +33,11 @@ it('runs every benchmark step on tiny sizes, writes the report and cleans up', {
   const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchResults;
   expect(results.plan.mode).toBe('quick');
   const kinds = results.throughput.map((r) => `${r.variant}${r.s3InProcess ? '+s3' : ''}`).sort();
-  expect(kinds).toEqual(['archiver', 'download', 'naive', 'upload', 'upload+s3']);
+  expect(kinds).toEqual(['archiver', 'download', 'fair', 'naive', 'upload', 'upload+s3']);
+  // The archiver's runs carry the floor measured beside them.
+  for (const r of [...results.throughput, ...results.memory].filter((x) => x.variant === 'archiver')) {
+    expect(positive(r.floorCpuSeconds ?? Number.NaN)).toBe(true);
+  }
   for (const r of [...results.throughput, ...results.memory, ...results.tuning, ...results.costInputs]) {
     expect([r.seconds, r.mibPerSecond, r.cpuSeconds, r.baselineRssMiB, r.peakRssMiB].every(positive)).toBe(true);
   }
@@ -55,6 +59,15 @@ it('runs every benchmark step on tiny sizes, writes the report and cleans up', {
     'archiver sdk-external',
   ]);
   expect(results.bundles.every((b) => positive(b.bytes) && b.top.length > 0)).toBe(true);
+  // Small files through the handler and the GET + PUT floor: every file archived, every request counted.
+  expect(results.smallFiles.map((m) => m.mode).sort()).toEqual(['archiver', 'floor']);
+  for (const m of results.smallFiles) {
+    expect([m.seconds, m.cpuSeconds, m.peakRssMiB].every(positive)).toBe(true);
+    expect(m.s3Requests.PutObject).toBe(m.mode === 'archiver' ? 2 * m.files : m.files);
+  }
+  // A cold start per Lambda, each answered (the runner checks the answer).
+  expect(results.coldStarts.map((c) => c.lambda)).toEqual(['ingest', 'archiver']);
+  expect(results.coldStarts.every((c) => positive(c.loadMs) && positive(c.firstInvocationMs))).toBe(true);
 
   const report = readFileSync(out, 'utf8');
   for (const heading of [
@@ -64,6 +77,8 @@ it('runs every benchmark step on tiny sizes, writes the report and cleans up', {
     '## 2. Memory',
     '## 3. Tuning',
     '## 5. Cost model',
+    '## 6. Small files',
+    '## 7. Cold starts',
   ]) {
     expect(report).toContain(heading);
   }

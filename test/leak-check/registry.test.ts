@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** `TOKEN = '…'`, `apiToken: '…'`, `DIXA_WEBHOOK_SECRET: '…'`, `files.token = '…'`, `{ token: '…' }`. */
 const ASSIGNMENT = /\b([A-Za-z_]*(?:token|secret)[A-Za-z_]*)\s*[:=]\s*(['"`])([^'"`\n$]+)\2/gi;
 /** Emulator credentials and resource names, not Dixa secrets. */
-const NOT_A_DIXA_SECRET = /secretAccessKey|secretArn|SecretString|SecretId|sessionToken|tokenFile/i;
+const NOT_A_DIXA_SECRET = /secretAccessKey|secret_?Arn|SecretString|SecretId|sessionToken|tokenFile/i;
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(join(ROOT, dir), { withFileTypes: true, recursive: true });
