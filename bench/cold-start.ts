@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LAMBDA_NODE_OPTIONS } from '../infra/bundling.ts';
@@ -120,8 +121,8 @@ export async function measureColdStarts(rig: ColdStartRig, runs: number): Promis
   const webhooks = benchWebhooks();
   const stub = await startAwsStub({ apiToken: rig.token, webhookSecret: webhooks.secret });
   const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
-  mkdirSync('node_modules/.cache', { recursive: true });
-  const dir = join(process.cwd(), mkdtempSync('node_modules/.cache/dixa-bench-cold-'));
+  // Outside the project: like /var/task, nothing beside the bundle (no node_modules to fall back on).
+  const dir = mkdtempSync(join(tmpdir(), 'dixa-bench-cold-'));
   try {
     writeFileSync(join(dir, 'runner.mjs'), RUNNER);
     const common = {

@@ -77,7 +77,9 @@ describe('README quick start (local mode)', () => {
     const expected = Object.values(DEMO_FILES).map((f) => sha256(f.body));
     const actual = await Promise.all(stored.map(async (path) => sha256(await readFile(path))));
     expect(actual.sort()).toEqual(expected.sort());
-    expect(await storedObjects(s3Dir)).toHaveLength(4); // and their two provenance records
+    // and their two provenance records (each written just after its file)
+    await until(async () => (await storedObjects(s3Dir)).length === 4);
+    expect(await storedObjects(s3Dir)).toHaveLength(4);
 
     // `dixa-archiver list` against local mode's S3 shows them too (README command, this run's S3 port).
     const [, ...listArgs] = LIST.replace('4569', String(ports.S3_PORT)).split(' ');

@@ -1,9 +1,9 @@
 /**
  * The two Lambdas bundled for real, as `cdk synth` does: local esbuild (no Docker), one minified ESM file each with
- * the AWS SDK inside (the versions tested here, not the runtime's), a source map, and the `require` shim; and the
- * bundle loads and exports `handler`.
+ * the AWS SDK inside (the versions tested here, not the runtime's) but for the credential providers Lambda never
+ * reaches, a source map, and the `require` shim; and the bundle loads on its own and exports `handler`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../infra/build.ts';
+import { UNUSED_IN_LAMBDA } from '../../../infra/bundling.ts';
 import type { DixaArchiverStack } from '../../../infra/stack.ts';
 import { cdkJsonContext, logicalIdAt } from './synth.ts';
 
@@ -44,15 +45,32 @@ describe('Lambda bundles', () => {
 
       it('bundles the AWS SDK instead of importing the runtime copy', () => {
         const { source } = bundleOf(fn);
-        expect(source.match(/(from|import\()\s*["']@aws-sdk\//g)).toBeNull();
+        expect(source.match(/from\s*["']@(aws-sdk|smithy)\//g)).toBeNull();
+        // Only the credential providers Lambda never reaches stay outside, and only as on-demand imports.
+        const onDemand = [...source.matchAll(/import\(\s*["'](@(?:aws-sdk|smithy)\/[^"']+)["']\s*\)/g)].map(
+          (m) => m[1],
+        );
+        expect(onDemand.length).toBeGreaterThan(0);
+        for (const name of onDemand) {
+          expect(
+            UNUSED_IN_LAMBDA.some((left) => name === left || name?.startsWith(`${left}/`)),
+            name,
+          ).toBe(true);
+        }
         // (the SDK's own error messages quote `require("@aws-sdk/signature-v4-crt");]`: not calls)
         expect(source.match(/require\(["']@aws-sdk\/[^"']+["']\)(?!;?\])/g)).toBeNull();
         expect(source).toContain('SQSClient');
       });
 
-      it('loads and exports a handler function', async () => {
-        const module = (await import(pathToFileURL(bundleOf(fn).file).href)) as { handler?: unknown };
-        expect(typeof module.handler).toBe('function');
+      it('loads and exports a handler function, with no node_modules beside it (as in /var/task)', async () => {
+        const alone = mkdtempSync(join(tmpdir(), 'dixa-bundle-alone-'));
+        try {
+          copyFileSync(bundleOf(fn).file, join(alone, 'index.mjs'));
+          const module = (await import(pathToFileURL(join(alone, 'index.mjs')).href)) as { handler?: unknown };
+          expect(typeof module.handler).toBe('function');
+        } finally {
+          rmSync(alone, { recursive: true, force: true });
+        }
       });
     });
   }
