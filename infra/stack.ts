@@ -57,7 +57,11 @@ export class DixaArchiverStack extends Stack {
       archivePrefix: config.archivePrefix,
       bypassGovernance: config.eraseBypassGovernance,
     });
-    const redrive = new ComplianceRedrivePolicy(this, 'ComplianceRedrive', jobs);
+    const redrive = new ComplianceRedrivePolicy(this, 'ComplianceRedrive', {
+      jobs,
+      archive,
+      archivePrefix: config.archivePrefix,
+    });
     const monitoring = new Monitoring(this, 'Monitoring', {
       dashboardName: this.stackName,
       ingest: ingest.function,

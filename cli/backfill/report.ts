@@ -33,6 +33,7 @@ export function toJson(run: RunDescription, summary: BackfillSummary) {
       jobs: summary.jobs,
       jobCount: summary.jobCount,
       rejected: summary.rejected,
+      erased: summary.erased ?? null,
       errors: summary.errors,
     },
   };
@@ -63,6 +64,7 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
   const rejectedTotal = summary.rejected.reduce((sum, r) => sum + r.count, 0);
   lines.push(`${label('rejected')}${rejectedTotal === 0 ? 'none' : plural(rejectedTotal, 'link')}`);
   for (const r of summary.rejected) lines.push(`${indent}${r.count} × ${r.reason} (e.g. ${r.example})`);
+  lines.push(`${label('erased')}${describeErased(summary)}`);
   lines.push(`${label('errors')}${summary.errors.length === 0 ? 'none' : summary.errors.length}`);
   for (const error of summary.errors) lines.push(`${indent}${error}`);
   if (run.stateFile) lines.push(`${label('state')}${run.stateFile}`);
@@ -85,4 +87,11 @@ function dryRunTable(summary: BackfillSummary): string {
     },
   ];
   return formatTable(summary.units, columns);
+}
+
+function describeErased(summary: BackfillSummary): string {
+  if (!summary.erased) return 'not checked (no archive bucket given); the archiver skips erased conversations anyway';
+  const { jobs, conversations } = summary.erased;
+  if (jobs === 0) return 'none';
+  return `${plural(jobs, 'job')} of ${plural(conversations, 'erased conversation')} left out`;
 }

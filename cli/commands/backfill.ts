@@ -6,6 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { sendJobs } from '../../lambdas/aws/queue.ts';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import type { Archive } from '../../lambdas/compliance/archive.ts';
+import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
+import type { FileJob } from '../../lambdas/core/job.ts';
 import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
 import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../lambdas/dixa/backfill.ts';
 import {
@@ -22,6 +26,7 @@ import { formatSummary, type RunDescription, toJson } from '../backfill/report.t
 import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags, queueTarget } from '../shared/queue-target.ts';
+import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -33,6 +38,8 @@ export interface BackfillDeps {
   random: () => number;
   /** Builds the queue client (tests wrap it to inject queue failures). */
   queueTarget: typeof queueTarget;
+  /** Builds the archive client, when an archive is named (tests point it at their bucket). */
+  s3Target: typeof s3Target;
 }
 
 const FLAGS = {
@@ -45,6 +52,7 @@ const FLAGS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   ...QUEUE_FLAGS,
+  ...S3_FLAGS,
 } as const;
 
 const HELP = `dixa-archiver backfill — queue the files of past conversations for archiving
@@ -61,6 +69,12 @@ What to read:
                           e-mails, call recordings); repeat for more; paced to 10 requests a second
 
 ${QUEUE_FLAGS_HELP}
+
+Erased conversations (a tombstone written by \`erase\`) are never queued again; to leave them out here and count
+them in the summary, name the archive (the archiver skips them in any case):
+  --bucket <name>         the archive bucket (default: $ARCHIVE_BUCKET)
+  --prefix <prefix>       its key prefix (default: $ARCHIVE_PREFIX or dixa)
+  --endpoint <url>        an S3-compatible endpoint, e.g. local mode's http://127.0.0.1:<port> (default: $S3_ENDPOINT)
 
 Run control:
   --state <path>          progress file (default ${DEFAULT_STATE_FILE}): a rerun skips finished windows/conversations
@@ -94,6 +108,7 @@ export function createBackfillCommand(overrides: Partial<BackfillDeps> = {}): Co
         clock: systemClock,
         random: Math.random,
         queueTarget,
+        s3Target,
         ...overrides,
       };
       return backfill(parseFlags(argv, FLAGS), deps);
@@ -125,6 +140,9 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
   };
   const queue = dryRun && !(queueFlags.queueUrl ?? env.JOB_QUEUE_URL) ? undefined : deps.queueTarget(queueFlags, env);
   if (queue && !dryRun) await checkQueue(queue);
+  const archive =
+    flags.bucket || flags.endpoint || env.ARCHIVE_BUCKET || env.S3_ENDPOINT ? deps.s3Target(flags, env) : undefined;
+  const isErased = archive ? erasedJobs(archive) : undefined;
   const stateFile = flags.state ?? DEFAULT_STATE_FILE;
   const checkpoint = queue ? await Checkpoint.open(stateFile, runKey(plan, queue.queueUrl)) : undefined;
 
@@ -160,6 +178,7 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
     summary = await runBackfill(units, {
       dryRun,
       checkpoint,
+      isErased,
       send: queue
         ? async (jobs, traceId) => {
             await sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId });
@@ -233,4 +252,10 @@ function filesOrigin(value: string | undefined): FilesOrigin {
   } catch (error: unknown) {
     throw new UserError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
   }
+}
+
+/** Whether an erasure covers a job, reading each conversation's ledger once per run. */
+function erasedJobs(archive: Archive): (job: FileJob) => Promise<boolean> {
+  const covered = erasureCheck(archive);
+  return (job) => explainS3Errors(archive, () => covered(job));
 }

@@ -5,10 +5,10 @@ import { type Archive, checkConversationId, displayName } from '../../lambdas/co
 import { whoIsErasing } from '../../lambdas/compliance/caller-identity.ts';
 import {
   type ErasurePlan,
-  executeErasure,
-  planErasure,
+  executeErasures,
+  planErasures,
   ReceiptNotWrittenError,
-  refusal,
+  refusals,
   summarizePlan,
 } from '../../lambdas/compliance/erase.ts';
 import { describeHold } from '../../lambdas/compliance/object-lock.ts';
@@ -23,10 +23,10 @@ import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver erase — permanently delete a conversation's archived files (e.g. a GDPR erasure request)
 
-Usage: dixa-archiver erase --conversation <csid> --reason "<text>" [--yes] [--bypass-governance] [options]
+Usage: dixa-archiver erase --conversation <csid> [--conversation <csid>…] --reason "<text>" [--yes] [options]
 
 Options:
-  --conversation <csid>   the Dixa conversation id
+  --conversation <csid>   the Dixa conversation id (repeat for several: every one is erased)
   --reason "<text>"       why, for the receipt (e.g. a ticket number; do not put personal data here)
   --yes                   do not ask for confirmation (required when not at a terminal)
   --bypass-governance     also delete versions under Object Lock GOVERNANCE retention (needs the IAM
@@ -35,16 +35,19 @@ Options:
 
 ${S3_FLAGS_HELP}
 
-Shows what will be deleted and asks you to type the conversation id to confirm. Then deletes every version of
-every file and provenance record of the conversation (older versions and delete markers included), and writes an
-erasure receipt — who, when, why, which objects (keys, version ids, SHA-256), no file contents — to
-<prefix>/erasure-receipts/. Objects under Object Lock COMPLIANCE retention or a legal hold cannot be deleted by
+Shows what will be deleted and asks you to type the conversation id (or, for several, their number) to confirm.
+Then, for each conversation, writes a tombstone — from then on nothing re-archives its files: not a redelivered
+webhook, a job in flight, a redrive or a backfill; only files of messages created later are new data — deletes
+every version of every file and provenance record (older versions and delete markers included) and its
+people-index entries, and writes an erasure receipt — who, when, why, which objects (keys, version ids, SHA-256),
+no file contents — to <prefix>/erasure-receipts/. A conversation with nothing archived still gets its tombstone
+and a receipt that says nothing was held. Objects under Object Lock COMPLIANCE retention or a legal hold cannot be deleted by
 anyone: the command then deletes nothing and lists them with the date their retention ends.
 
 ${exitCodesHelp({
-  ok: 'the conversation was erased and its receipt written',
+  ok: 'every conversation named was erased and its receipt written',
   problem: 'nothing or not everything was erased: refused (Object Lock), cancelled, or failed (see the message)',
-  nothing: 'nothing is archived for the conversation: nothing was deleted',
+  nothing: 'nothing is archived for any conversation named: each is tombstoned and its receipt says nothing was held',
 })}
 
 Examples:
@@ -59,73 +62,100 @@ export const command: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       ...S3_FLAGS,
-      conversation: { type: 'string' },
+      conversation: { type: 'string', multiple: true },
       reason: { type: 'string' },
       yes: { type: 'boolean' },
       'bypass-governance': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (!flags.conversation) throw new UsageError('--conversation <csid> is required');
-    const conversationId = checkConversationId(flags.conversation);
+    const conversationIds = [...new Set(flags.conversation.map(checkConversationId))];
     const reason = checkReason(flags.reason);
     const bypassGovernance = flags['bypass-governance'] === true;
     const archive = s3Target(flags);
 
     const erasedBy = await whoIsErasing(archive.s3, archive.local);
-    const plan = await explainS3Errors(archive, () => planErasure(archive, conversationId));
-    if (plan.versions.length === 0) {
-      say(`${nothingArchived(archive, [conversationId])}: nothing was deleted.`);
-      if (wantsJson(flags.json)) process.stdout.write(`${JSON.stringify({ conversationId, objectCount: 0 })}\n`);
-      return EXIT.nothingArchived;
+    const plans = await explainS3Errors(archive, () => planErasures(archive, conversationIds));
+    for (const plan of plans) showPlan(archive, plan);
+    say(`  reason: ${reason}`);
+    say(`  erased by: ${erasedBy}`);
+    const refused = refusals(plans, bypassGovernance);
+    if (refused.length > 0) {
+      for (const hold of refused.flatMap((r) => r.held)) say(`  held: ${describeHold(hold)}`);
+      throw new UserError(refused.map((r) => r.summary).join('; '));
     }
-    showPlan(archive, plan, reason, erasedBy);
-    const refused = refusal(plan, bypassGovernance);
-    if (refused) {
-      for (const hold of refused.held) say(`  held: ${describeHold(hold)}`);
-      throw new UserError(refused.summary);
+    const governed = plans.reduce((sum, plan) => sum + plan.holds.length, 0);
+    if (governed > 0) {
+      say(`${governed} version(s) under GOVERNANCE retention will be deleted with BypassGovernanceRetention.`);
     }
-    if (plan.holds.length > 0) {
-      say(`${plan.holds.length} version(s) under GOVERNANCE retention will be deleted with BypassGovernanceRetention.`);
-    }
+    const objects = plans.reduce((sum, plan) => sum + plan.versions.length, 0);
+    const one = conversationIds.length === 1 ? conversationIds[0] : undefined;
     const confirmed = await confirm({
       yes: flags.yes,
-      action: `erase conversation ${conversationId}`,
-      question: `Type the conversation id (${conversationId}) to delete these ${plan.versions.length} object(s) permanently: `,
-      accept: (answer) => answer === conversationId,
+      action: one ? `erase conversation ${one}` : `erase ${conversationIds.length} conversations`,
+      question: one
+        ? `Type the conversation id (${one}) to delete these ${objects} object(s) permanently: `
+        : `Type the number of conversations (${conversationIds.length}) to delete these ${objects} object(s) permanently: `,
+      accept: (answer) => answer === (one ?? String(conversationIds.length)),
     });
     if (!confirmed) {
       say('Cancelled; nothing was deleted.');
       return EXIT.problem;
     }
 
-    const { receipt, receiptKey } = await explainS3Errors(archive, () =>
-      executeErasure(archive, plan, { reason, erasedBy, bypassGovernance }),
+    const json = wantsJson(flags.json);
+    const results = await explainS3Errors(archive, () =>
+      executeErasures(archive, plans, {
+        reason,
+        erasedBy,
+        bypassGovernance,
+        onErased: ({ receipt, receiptKey }) => {
+          if (!json) process.stdout.write(`Receipt: s3://${archive.bucket}/${receiptKey}\n`);
+          say(
+            receipt.nothingArchived
+              ? `${nothingArchived(archive, [receipt.conversationId])}: it is tombstoned, and its receipt says nothing was held.`
+              : `Erased ${receipt.objectCount} object(s) of conversation ${receipt.conversationId}.`,
+          );
+        },
+      }),
     ).catch((error: unknown) => {
       // The objects are gone but the receipt could not be stored: it goes to stdout, for the person to keep.
-      if (error instanceof ReceiptNotWrittenError) process.stdout.write(`${JSON.stringify(error.receipt, null, 2)}\n`);
+      if (error instanceof ReceiptNotWrittenError) {
+        process.stdout.write(`${JSON.stringify({ receiptKey: error.receiptKey, receipt: error.receipt }, null, 2)}\n`);
+      }
       throw error;
     });
-    if (wantsJson(flags.json)) process.stdout.write(`${JSON.stringify({ receiptKey, receipt }, null, 2)}\n`);
-    else process.stdout.write(`Receipt: s3://${archive.bucket}/${receiptKey}\n`);
-    say(`Erased ${receipt.objectCount} object(s) of conversation ${conversationId}.`);
-    if (receipt.remainingAfterErasure > 0) {
+    if (json) {
+      const printed = one ? results[0] : { receipts: results };
+      process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
+    }
+    const leftovers = results.filter((r) => r.receipt.remainingAfterErasure > 0);
+    if (leftovers.length > 0) {
       throw new UserError(
-        `${receipt.remainingAfterErasure} object(s) appeared under ${plan.keyPrefix} while erasing (archived meanwhile?): run erase again`,
+        leftovers
+          .map(
+            (r) => `${r.receipt.remainingAfterErasure} object(s) appeared under ${r.receipt.keyPrefix} while erasing`,
+          )
+          .join('; ') +
+          ' (archived meanwhile; the archiver removes what it stored after the tombstone): run erase again',
       );
     }
-    return EXIT.ok;
+    return results.every((r) => r.receipt.nothingArchived) ? EXIT.nothingArchived : EXIT.ok;
   },
 };
 
-function showPlan(archive: Archive, plan: ErasurePlan, reason: string, erasedBy: string): void {
+function showPlan(archive: Archive, plan: ErasurePlan): void {
   const counts = summarizePlan(plan);
   const names = plan.entries.map(displayName);
   say(`About to erase conversation ${plan.conversationId} from s3://${archive.bucket}/${plan.keyPrefix}`);
-  say(
-    `  ${counts.files} file(s), ${counts.records} provenance record(s), ${counts.olderVersions} older version(s), ` +
-      `${counts.deleteMarkers} delete marker(s): ${counts.objects} object(s) in all`,
-  );
+  if (plan.versions.length === 0) {
+    say('  nothing is archived for it: a tombstone (so nothing is archived later) and a receipt saying so are written');
+  } else {
+    say(
+      `  ${counts.files} file(s), ${counts.records} provenance record(s), ${counts.olderVersions} older version(s), ` +
+        `${counts.deleteMarkers} delete marker(s): ${counts.objects} object(s) in all`,
+    );
+  }
+  if (plan.ledgerVersions.length > 0) say(`  ${plan.ledgerVersions.length} people-index entries and failure markers`);
   if (names.length > 0) say(`  files: ${names.join(', ')}`);
-  say(`  reason: ${reason}`);
-  say(`  erased by: ${erasedBy}`);
 }

@@ -2,7 +2,13 @@
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { checkConversationId } from '../../lambdas/compliance/archive.ts';
-import { exportConversation, MANIFEST_NAME } from '../../lambdas/compliance/export.ts';
+import {
+  type ExportedFile,
+  exportConversation,
+  exportConversations,
+  MANIFEST_NAME,
+} from '../../lambdas/compliance/export.ts';
+import type { Finding } from '../../lambdas/compliance/findings.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { EXIT, exitCodesHelp, nothingArchived } from '../shared/exit-codes.ts';
@@ -13,10 +19,11 @@ import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver get — export a conversation's files to a folder, verifying every one
 
-Usage: dixa-archiver get --conversation <csid> --out <folder> [options]
+Usage: dixa-archiver get --conversation <csid> [--conversation <csid>…] --out <folder> [options]
 
 Options:
-  --conversation <csid>  the Dixa conversation id
+  --conversation <csid>  the Dixa conversation id (repeat for several: one folder each, named by its id, and one
+                         top-level ${MANIFEST_NAME} for all of them)
   --out <folder>         where to save the files (created if needed; must be empty)
   --json                 print the result as JSON even at a terminal
 
@@ -32,7 +39,7 @@ written is removed again, so the same command can be run again.
 ${exitCodesHelp({
   ok: 'every file was exported and matches its record',
   problem: 'a file failed verification (not saved; see the manifest), or the export failed (nothing kept)',
-  nothing: 'nothing is archived for the conversation: nothing was written, no folder, no manifest',
+  nothing: 'nothing is archived for the conversation(s): nothing was written, no folder, no manifest',
 })}
 
 Examples:
@@ -47,45 +54,72 @@ export const command: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       ...S3_FLAGS,
-      conversation: { type: 'string' },
+      conversation: { type: 'string', multiple: true },
       out: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (!flags.conversation) throw new UsageError('--conversation <csid> is required');
     if (!flags.out) throw new UsageError('--out <folder> is required');
-    const conversationId = checkConversationId(flags.conversation);
+    const conversationIds = [...new Set(flags.conversation.map(checkConversationId))];
     const outDir = resolve(flags.out);
     const archive = s3Target(flags);
     let progress: Progress | undefined;
-    const result = await explainS3Errors(archive, () =>
-      exportConversation(archive, conversationId, outDir, {
-        onPlan: (total) => {
-          progress = progressBar('Downloading', total);
-        },
-        onBytes: (bytes) => progress?.advance(bytes),
-      }),
-    ).finally(() => progress?.stop());
-
-    const { findings, ...exported } = result;
+    const hooks = {
+      onPlan: (total: number) => {
+        progress?.stop();
+        progress = progressBar('Downloading', total);
+      },
+      onBytes: (bytes: number) => progress?.advance(bytes),
+    };
     const json = wantsJson(flags.json);
-    if (!result.manifestPath) {
+
+    if (conversationIds.length === 1) {
+      const conversationId = conversationIds[0]!;
+      const result = await explainS3Errors(archive, () =>
+        exportConversation(archive, conversationId, outDir, hooks),
+      ).finally(() => progress?.stop());
+      const { findings, ...exported } = result;
       if (json) process.stdout.write(`${JSON.stringify({ ...exported, problems: findings, outDir }, null, 2)}\n`);
-      say(`${nothingArchived(archive, [conversationId])}: nothing was exported.`);
+      if (!result.manifestPath) {
+        say(`${nothingArchived(archive, [conversationId])}: nothing was exported.`);
+        return EXIT.nothingArchived;
+      }
+      if (!json) printSaved(result.files, outDir);
+      return failOnFindings(findings);
+    }
+
+    const { manifestPath, manifest } = await explainS3Errors(archive, () =>
+      exportConversations(archive, conversationIds, outDir, { conversations: conversationIds }, hooks),
+    ).finally(() => progress?.stop());
+    if (json) process.stdout.write(`${JSON.stringify({ ...manifest, manifestPath, outDir }, null, 2)}\n`);
+    const empty = manifest.conversations.filter((c) => c.files.length === 0 && c.problems.length === 0);
+    if (!manifestPath) {
+      say(`${nothingArchived(archive, conversationIds)}: nothing was exported.`);
       return EXIT.nothingArchived;
     }
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ ...exported, problems: findings, outDir }, null, 2)}\n`);
-    } else {
-      for (const file of result.files) process.stdout.write(`saved  ${file.file}  (${file.record.sha256})\n`);
-      process.stdout.write(`${result.files.length} file(s) and ${MANIFEST_NAME} in ${outDir}\n`);
-    }
-    if (findings.length > 0) {
-      for (const finding of findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
-      const names = findings.map((f) => f.name).join(', ');
-      throw new UserError(
-        `${findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,
+    if (!json)
+      for (const c of manifest.conversations) if (c.files.length > 0) printSaved(c.files, `${outDir}/${c.folder}`);
+    if (empty.length > 0)
+      say(
+        `${nothingArchived(
+          archive,
+          empty.map((c) => c.conversationId),
+        )}: no folder for it.`,
       );
-    }
-    return EXIT.ok;
+    return failOnFindings(manifest.conversations.flatMap((c) => c.problems));
   },
 };
+
+function printSaved(files: ExportedFile[], folder: string): void {
+  for (const file of files) process.stdout.write(`saved  ${file.file}  (${file.record.sha256})\n`);
+  process.stdout.write(`${files.length} file(s) and ${MANIFEST_NAME} in ${folder}\n`);
+}
+
+function failOnFindings(findings: Finding[]): number {
+  if (findings.length === 0) return EXIT.ok;
+  for (const finding of findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
+  const names = findings.map((f) => f.name).join(', ');
+  throw new UserError(
+    `${findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,
+  );
+}

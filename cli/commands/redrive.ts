@@ -1,19 +1,23 @@
 /** `dixa-archiver redrive`: move dead-lettered file jobs back to the job queue, after showing why they failed. */
 
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
 import {
   type DeadLetterSummary,
+  type ErasedJobCheck,
   explainSqsErrors,
   type ReasonCount,
   redrive,
   summarizeDeadLetters,
 } from '../../lambdas/compliance/redrive.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
+import { S3_FLAGS, type S3Target, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
 
@@ -27,6 +31,12 @@ Options:
   --json               print the summary and result as JSON even at a terminal
 
 ${QUEUE_FLAGS_HELP}
+
+Jobs of erased conversations (a tombstone written by \`erase\`) are dropped from the dead-letter queue instead of
+moved, and counted; name the archive so this command can tell (the archiver skips them in any case):
+  --bucket <name>      the archive bucket (default: $ARCHIVE_BUCKET)
+  --prefix <prefix>    its key prefix (default: $ARCHIVE_PREFIX or dixa)
+  --endpoint <url>     an S3-compatible endpoint, e.g. local mode's http://127.0.0.1:<port> (default: $S3_ENDPOINT)
 
 First shows how many jobs failed and why (the failureReason the archiver recorded), without taking them off
 the dead-letter queue; then, once confirmed, moves them back so the archiver tries again. Fix the cause first
@@ -52,6 +62,7 @@ export const command: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       ...QUEUE_FLAGS,
+      ...S3_FLAGS,
       'dlq-url': { type: 'string' },
       yes: { type: 'boolean' },
       local: { type: 'boolean' },
@@ -70,9 +81,11 @@ export const command: Command = {
     const json = wantsJson(flags.json);
     await checkQueue(target, dlqUrl, 'dead-letter queue');
     await checkQueue(target);
+    const named = flags.bucket || flags.endpoint || process.env.ARCHIVE_BUCKET || process.env.S3_ENDPOINT;
+    const isErased = named ? erasedCheck(s3Target(flags)) : undefined;
 
     const summary = await explainSqsErrors(() =>
-      summarizeDeadLetters(target.sqs, dlqUrl, { waitSeconds: local ? 0 : 1 }),
+      summarizeDeadLetters(target.sqs, dlqUrl, { waitSeconds: local ? 0 : 1, isErased }),
     );
     const count = Math.max(summary.scanned, summary.approximateTotal);
     if (count === 0) {
@@ -98,9 +111,11 @@ export const command: Command = {
         limit: count,
         onProgress: (moved, total) => say(`  moved ${moved} of about ${total}…`),
         onFallback: () => say('This SQS endpoint has no message move tasks; moving the jobs one by one.'),
+        isErased,
       }),
     );
     if (json) process.stdout.write(`${JSON.stringify({ ...summary, ...result }, null, 2)}\n`);
+    if (isErased) say(`Dropped ${result.droppedErased} job(s) of erased conversations (not moved).`);
     say(
       `Moved ${result.moved} job(s) back to ${target.queueUrl}${result.method === 'move-task' ? ' (SQS move task)' : ''}.`,
     );
@@ -126,4 +141,15 @@ function showSummary(summary: DeadLetterSummary, json: boolean): void {
   );
   if (!json) printResult(summary.reasons, COLUMNS, false);
   else for (const r of summary.reasons) say(`  ${r.count}  ${r.reason}`);
+  if (summary.erased === undefined) {
+    say('Erased conversations were not checked (no --bucket); the archiver skips their jobs anyway.');
+  } else if (summary.erased > 0) {
+    say(`${summary.erased} of them belong to erased conversations: they will be dropped, not moved.`);
+  }
+}
+
+/** The archive's erasure check, with S3 failures as one line. */
+function erasedCheck(archive: S3Target): ErasedJobCheck {
+  const covered = erasureCheck(archive);
+  return (job) => explainS3Errors(archive, () => covered(job));
 }

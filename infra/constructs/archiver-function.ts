@@ -1,7 +1,8 @@
 /**
  * The archiver Lambda (lambdas/archiver/handler.ts): consumes file jobs, streams each file from Dixa into the
  * archive bucket, moves permanent failures to the dead-letter queue. It may only read the Dixa secret, consume
- * the job queue, send to the DLQ, and read/write objects under the archive prefix.
+ * the job queue, send to the DLQ, read/write files and records under `<prefix>/conversations/` (deleting only what it
+ * stored for a conversation erased meanwhile), and list the bucket (the "already archived?" check, the ledger).
  */
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { conversationsRoot } from '../../lambdas/core/keys.ts';
 import type { StackConfig } from '../config.ts';
 import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
@@ -77,28 +79,51 @@ export class ArchiverFunction extends Construct {
     );
     jobs.deadLetterQueue.grantSendMessages(fn);
 
-    const objects = archive.bucket.arnForObjects(archive.objectsPattern);
+    // The archiver's own folder (lambdas/core/keys.ts): files and records under `<prefix>/conversations/`.
+    const conversations = `${conversationsRoot(settings.archivePrefix)}*`;
+    const conversationObjects = archive.bucket.arnForObjects(conversations);
     fn.addToRolePolicy(
       new PolicyStatement({
-        // GetObject also authorizes HeadObject (the "already archived?" check) and reading the record back.
+        sid: 'ArchiveFiles',
+        // GetObject also authorizes HeadObject (the "already archived?" check) and reading a stored file back.
         actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        resources: [objects],
+        resources: [conversationObjects],
       }),
     );
     fn.addToRolePolicy(
       new PolicyStatement({
+        sid: 'RemoveFilesOfErasedConversations',
+        // A job in flight during an erasure deletes what it stored once it finds the tombstone (archive-file.ts):
+        // every version of its own file and record, by version id.
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [conversationObjects],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ListArchive',
         // Without ListBucket, S3 answers HeadObject of a missing key with 403 instead of 404, and the archiver could
-        // not tell "not archived yet" from "denied". It reveals key names only, never object contents.
+        // not tell "not archived yet" from "denied"; it also reads a conversation's ledger (tombstones) by listing.
+        // It reveals key names only, never object contents.
         actions: ['s3:ListBucket'],
         resources: [archive.bucket.bucketArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ListVersionsOfFiles',
+        actions: ['s3:ListBucketVersions'],
+        resources: [archive.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [conversations] } },
       }),
     );
     // SSE-KMS: multipart uploads need GenerateDataKey (new data keys) and Decrypt (completing, reading back).
     archive.key?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
     acknowledgeWildcardResource(
       fn.role ?? fn,
-      `${nagRef(archive.bucket)}/${archive.objectsPattern}`,
-      'Object keys are derived from each job at run time; the grant is confined to the archive prefix.',
+      `${nagRef(archive.bucket)}/${conversations}`,
+      'Object keys are derived from each job at run time; the grant is confined to the conversations folder of the ' +
+        'archive prefix (not receipts, tombstones or the ledger).',
     );
     this.function = fn;
   }

@@ -1,16 +1,25 @@
 /**
  * The IAM managed policy for the operators who run `dixa-archiver redrive`: look at the dead-letter queue without
  * consuming it, and move its jobs back to the job queue — with an SQS message move task, or one by one where there
- * is none. Nothing else: no other queue, no purge, no queue settings, no S3.
+ * is none; and list the conversations' ledgers, so jobs of erased conversations are dropped instead of moved.
+ * Nothing else: no other queue, no purge, no queue settings, no object in S3 read or written.
  */
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ledgerRoot } from '../../lambdas/core/keys.ts';
+import type { ArchiveBucket } from './archive-bucket.ts';
 import type { JobQueue } from './job-queue.ts';
+
+export interface ComplianceRedrivePolicyProps {
+  jobs: JobQueue;
+  archive: ArchiveBucket;
+  archivePrefix: string;
+}
 
 export class ComplianceRedrivePolicy extends Construct {
   readonly policy: ManagedPolicy;
 
-  constructor(scope: Construct, id: string, jobs: JobQueue) {
+  constructor(scope: Construct, id: string, { jobs, archive, archivePrefix }: ComplianceRedrivePolicyProps) {
     super(scope, id);
     this.policy = new ManagedPolicy(this, 'Policy', {
       description: 'Redrive failed file jobs from the dead-letter queue to the job queue (dixa-archiver redrive)',
@@ -34,6 +43,13 @@ export class ComplianceRedrivePolicy extends Construct {
           // GetQueueAttributes: the CLI reads the job queue's ARN, the move task's destination.
           actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
           resources: [jobs.queue.queueArn],
+        }),
+        new PolicyStatement({
+          sid: 'ListLedgers',
+          // Tombstones are read from their keys alone (lambdas/compliance/ledger.ts): listing, no object reads.
+          actions: ['s3:ListBucket'],
+          resources: [archive.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${ledgerRoot(archivePrefix)}*`] } },
         }),
       ],
     });

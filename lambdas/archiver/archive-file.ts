@@ -2,10 +2,18 @@
  * Archives one file job: skip if its record exists, else stream the download through SHA-256 into S3, then
  * write the provenance record beside it. The record is written last and only once the file is complete, so
  * "record present" means "archived" — and that is what makes a redelivered job a no-op.
+ *
+ * An erasure is final (DESIGN.md invariant 9): the conversation's ledger is read before the download, again before
+ * the record is written, and once more after it. `erase` writes its tombstone before it lists what to delete, so an
+ * erasure and a job can never both miss each other: either the erasure's listing sees what the job stored, or the
+ * job's last check sees the tombstone — and then the job removes every version at its keys and ends `erased`.
  */
 import { pipeline } from 'node:stream';
 import type { SecretSource } from '../aws/secrets.ts';
 import type { ArchiveStorage } from '../aws/storage.ts';
+import type { Archive } from '../compliance/archive.ts';
+import { erasureCovers, readLedger } from '../compliance/ledger.ts';
+import { deleteVersions, listVersions } from '../compliance/versions.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { normalizeLink } from '../core/links.ts';
@@ -22,8 +30,13 @@ export interface ArchiveDeps {
   secrets: SecretSource;
 }
 
+/** When a job found its conversation erased (for its message's creation time). */
+export type ErasedCheck = 'before-download' | 'before-record' | 'after-record';
+
 export type ArchiveOutcome =
   | { status: 'duplicate'; key: string }
+  /** The conversation was erased: nothing of this file is left at its keys (`removed` versions were deleted). */
+  | { status: 'erased'; key: string; checked: ErasedCheck; removed: number }
   | {
       status: 'archived';
       key: string;
@@ -39,8 +52,16 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
   if (!link.ok) throw permanent('invalid-job', `invalid job link: ${link.reason}`);
   const key = objectKey(config.prefix, job.conversationId, link.path);
   const recordAt = recordKey(key);
+  const erased = async (checked: ErasedCheck): Promise<ArchiveOutcome> => ({
+    status: 'erased',
+    key,
+    checked,
+    removed: await removeStored(deps, key),
+  });
 
-  if (await storage.exists(recordAt)) return { status: 'duplicate', key };
+  const state = await fileState(job, recordAt, deps);
+  if (state.erased) return erased('before-download');
+  if (state.archived) return { status: 'duplicate', key };
   if (deadline !== undefined && Date.now() > deadline) {
     throw retryable('deadline', 'not enough time left in this invocation to start a download');
   }
@@ -103,6 +124,49 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
     };
   }
 
+  if (await isErased(job, deps)) return erased('before-record');
   await storage.putIfAbsent(recordAt, `${JSON.stringify(buildRecord(job, file), null, 2)}\n`, 'application/json');
+  if (await isErased(job, deps)) return erased('after-record');
   return { status: 'archived', key, size: file.size, sha256: file.sha256, uploaded: created };
 }
+
+/**
+ * What the archiver must know before it downloads: is the file archived (its record exists), and does an erasure of
+ * the conversation cover this job. One place, read in parallel, so the round trips can be batched.
+ */
+export async function fileState(
+  job: FileJob,
+  recordAt: string,
+  deps: ArchiveDeps,
+): Promise<{ archived: boolean; erased: boolean }> {
+  const [archived, erased] = await Promise.all([deps.storage.exists(recordAt), isErased(job, deps)]);
+  return { archived, erased };
+}
+
+async function isErased(job: FileJob, deps: ArchiveDeps): Promise<boolean> {
+  return erasureCovers(await readLedger(archiveOf(deps), job.conversationId), job.createdAt);
+}
+
+/**
+ * Deletes every version in the file's folder (`<csid>/<linkHash>/`: the file and its record, nothing else — the key
+ * is a function of the file's identity). All of it is this file of an erased conversation, whichever attempt stored it.
+ */
+async function removeStored(deps: ArchiveDeps, key: string): Promise<number> {
+  const archive = archiveOf(deps);
+  const folder = key.slice(0, key.lastIndexOf('/') + 1);
+  const { versions } = await listVersions(archive.s3, archive.bucket, folder);
+  const { deleted, failed } = await deleteVersions(archive.s3, archive.bucket, versions);
+  if (failed.length > 0) {
+    throw retryable(
+      'erased-cleanup',
+      `could not delete ${failed.length} version(s) of an erased conversation's file (${failed[0]!.code})`,
+    );
+  }
+  return deleted.length;
+}
+
+const archiveOf = (deps: ArchiveDeps): Archive => ({
+  s3: deps.storage.s3,
+  bucket: deps.storage.bucket,
+  prefix: deps.config.prefix,
+});

@@ -3,6 +3,7 @@
  * or the job is on the dead-letter queue with its reason. Throwing means "leave it on the queue" (a batch item
  * failure): it comes back after its visibility timeout — extended first for a 429.
  *
+ *   conversation erased (a tombstone covers the job) → deleted, counted SkippedErased, no dead letter
  *   invalid body                          → DLQ, class invalid-job
  *   permanent failure (404, 410, 401/403) → DLQ, class permanent
  *   any failure on the last allowed receive (ApproximateReceiveCount ≥ MAX_RECEIVE_COUNT) → DLQ, class exhausted
@@ -43,6 +44,16 @@ export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?
   const started = Date.now();
   try {
     const outcome = await archiveFile(job, deps, deadline);
+    if (outcome.status === 'erased') {
+      metrics.addMetric('SkippedErased', MetricUnit.Count, 1);
+      logger.info('conversation erased, file not archived', {
+        ...about,
+        key: outcome.key,
+        checked: outcome.checked,
+        versionsRemoved: outcome.removed,
+      });
+      return;
+    }
     if (outcome.status === 'duplicate') {
       metrics.addMetric('SkippedDuplicate', MetricUnit.Count, 1);
       logger.info('already archived, skipped', { ...about, key: outcome.key });

@@ -1,23 +1,31 @@
 /**
- * `erase`: removes every version and delete marker of every object under one conversation's prefix and leaves an
- * erasure receipt under `<prefix>/erasure-receipts/`. Planned first (versions, records, Object Lock holds) so a
- * refused erasure deletes nothing; executed in DeleteObjects batches, stopping at the first refusal.
+ * `erase`: removes every version and delete marker of every object under one conversation's prefix (and its
+ * people-index entries and failure markers), and leaves an erasure receipt under `<prefix>/erasure-receipts/`.
+ * Planned first (versions, records, Object Lock holds) so a refused erasure deletes nothing. Then, before anything is
+ * deleted, a write-once tombstone (ledger.ts) says the conversation is erased: from then on no road — a redelivered
+ * webhook, a job in flight, a redrive, a backfill — archives its files again. Deletion runs in DeleteObjects batches,
+ * stopping at the first refusal; the receipt is written in every case, also when nothing was archived.
  */
-import { DeleteObjectsCommand, type ObjectIdentifier, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UserError } from '../commons/errors.ts';
-import { conversationPrefix, receiptPrefix } from '../core/keys.ts';
+import { conversationPrefix, keyStamp, ledgerPrefix, peopleRoot, receiptPrefix } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, readConversation } from './archive.ts';
+import { inFolder, type Ledger, readLedger, TOMBSTONE_VERSION, writeTombstone } from './ledger.ts';
 import { findHolds, type Hold, isUnbreakable } from './object-lock.ts';
-import { listVersions, type StoredVersion } from './versions.ts';
+import { deleteVersions, listVersions, MAX_DELETE_BATCH, type StoredVersion } from './versions.ts';
 
-export const RECEIPT_VERSION = 1;
-const MAX_DELETE_BATCH = 1000;
+export const RECEIPT_VERSION = 2;
 
 export interface ErasurePlan {
   conversationId: string;
   keyPrefix: string;
   versioned: boolean;
   versions: StoredVersion[];
+  /**
+   * Every version of the conversation's entries elsewhere: its people-index entries (the ledger's `people/` and the
+   * matching `<prefix>/people/<personKey>/<csid>/`) and failure markers. Tombstones and hold events stay: they are the proof.
+   */
+  ledgerVersions: StoredVersion[];
   /** The conversation's files and records as a plain listing shows them (names and sha256 for the plan and receipt). */
   entries: ArchiveEntry[];
   holds: Hold[];
@@ -38,6 +46,8 @@ export interface ErasureReceipt {
   bucket: string;
   /** Everything under this key prefix was erased. */
   keyPrefix: string;
+  /** The write-once tombstone written before anything was deleted: nothing of the conversation is archived again. */
+  tombstoneKey: string;
   erasedAt: string;
   erasedBy: string;
   reason: string;
@@ -45,6 +55,10 @@ export interface ErasureReceipt {
   objectCount: number;
   /** Archived files among them (not counting records, older versions or delete markers). */
   fileCount: number;
+  /** True when nothing at all was archived for the conversation: the request is answered with this receipt. */
+  nothingArchived: boolean;
+  /** People-index entries and failure markers of the conversation removed (counted, not named: they are pseudonyms). */
+  indexEntriesRemoved: number;
   bypassedGovernance: boolean;
   /** True when every listed version was removed and nothing was left under the prefix. */
   complete: boolean;
@@ -68,12 +82,40 @@ export interface ErasureResult {
 
 export async function planErasure(archive: Archive, conversationId: string, now = new Date()): Promise<ErasurePlan> {
   const keyPrefix = conversationPrefix(archive.prefix, conversationId);
-  const [listing, entries] = await Promise.all([
+  const [listing, entries, ledger] = await Promise.all([
     listVersions(archive.s3, archive.bucket, keyPrefix),
     readConversation(archive, conversationId),
+    readLedger(archive, conversationId),
   ]);
-  const holds = await findHolds(archive.s3, archive.bucket, listing.versions, now);
-  return { conversationId, keyPrefix, versioned: listing.versioned, versions: listing.versions, entries, holds };
+  const ledgerVersions = await listLedgerVersions(archive, ledger);
+  const holds = await findHolds(archive.s3, archive.bucket, [...listing.versions, ...ledgerVersions], now);
+  return {
+    conversationId,
+    keyPrefix,
+    versioned: listing.versioned,
+    versions: listing.versions,
+    ledgerVersions,
+    entries,
+    holds,
+  };
+}
+
+/** The prefixes an erasure clears besides the files: people (reverse and forward index) and failures. */
+function ledgerPrefixes(archive: Archive, ledger: Ledger): string[] {
+  const own = ledgerPrefix(archive.prefix, ledger.conversationId);
+  const people = new Set(inFolder(ledger, 'people').map((entry) => entry.name.split('/')[0]!));
+  return [
+    `${own}people/`,
+    `${own}failures/`,
+    ...[...people].map((personKey) => `${peopleRoot(archive.prefix)}${personKey}/${ledger.conversationId}/`),
+  ];
+}
+
+async function listLedgerVersions(archive: Archive, ledger: Ledger): Promise<StoredVersion[]> {
+  const listings = await Promise.all(
+    ledgerPrefixes(archive, ledger).map((prefix) => listVersions(archive.s3, archive.bucket, prefix)),
+  );
+  return listings.flatMap((listing) => listing.versions);
 }
 
 /** Why the plan cannot run, as a one-line summary plus one line per held object; undefined when it can. */
@@ -107,15 +149,27 @@ export async function executeErasure(
   const refused = refusal(plan, options.bypassGovernance);
   if (refused) throw new UserError(refused.summary);
   const bypass = options.bypassGovernance && plan.holds.length > 0;
+  const now = options.now ?? new Date();
+  const receiptKey = `${receiptPrefix(archive.prefix)}${keyStamp(now)}-${plan.conversationId}.json`;
+  const { key: tombstoneKey } = await writeTombstone(archive, {
+    tombstoneVersion: TOMBSTONE_VERSION,
+    conversationId: plan.conversationId,
+    erasedAt: now.toISOString(),
+    receiptKey,
+    erasedBy: options.erasedBy,
+    reason: options.reason,
+  });
+
   const held = new Set(plan.holds.map(versionRef));
+  const all = [...plan.versions, ...plan.ledgerVersions];
   // Governance-held versions go first, alone: if AWS denies the bypass, nothing else has been deleted yet.
-  const ordered = [
-    ...plan.versions.filter((v) => held.has(versionRef(v))),
-    ...plan.versions.filter((v) => !held.has(versionRef(v))),
-  ];
+  const heldVersions = all.filter((v) => held.has(versionRef(v)));
   const batches = [
-    ...chunk(ordered.slice(0, held.size), MAX_DELETE_BATCH),
-    ...chunk(ordered.slice(held.size), MAX_DELETE_BATCH),
+    ...chunk(heldVersions, MAX_DELETE_BATCH),
+    ...chunk(
+      all.filter((v) => !held.has(versionRef(v))),
+      MAX_DELETE_BATCH,
+    ),
   ];
 
   const deleted: StoredVersion[] = [];
@@ -123,19 +177,9 @@ export async function executeErasure(
   let thrown: unknown;
   for (const batch of batches) {
     try {
-      const out = await archive.s3.send(
-        new DeleteObjectsCommand({
-          Bucket: archive.bucket,
-          Delete: { Objects: batch.map(toIdentifier), Quiet: true },
-          ...(bypass ? { BypassGovernanceRetention: true } : {}),
-        }),
-      );
-      const errors = new Map((out.Errors ?? []).map((e) => [`${e.Key}\n${e.VersionId ?? ''}`, e.Code ?? 'Error']));
-      for (const version of batch) {
-        const code = errors.get(`${version.key}\n${version.versionId ?? ''}`);
-        if (code) failed.push({ key: version.key, versionId: version.versionId ?? null, code });
-        else deleted.push(version);
-      }
+      const result = await deleteVersions(archive.s3, archive.bucket, batch, { bypassGovernance: bypass });
+      deleted.push(...result.deleted);
+      failed.push(...result.failed);
     } catch (error: unknown) {
       thrown = error;
     }
@@ -143,48 +187,54 @@ export async function executeErasure(
   }
 
   const remaining = (await listVersions(archive.s3, archive.bucket, plan.keyPrefix)).versions.length;
-  const now = options.now ?? new Date();
   const receipt = buildReceipt(
     archive,
     plan,
-    deleted,
-    failed,
-    remaining,
+    { deleted, failed, remaining, tombstoneKey },
     { ...options, bypassGovernance: bypass },
     now,
   );
-  const receiptKey = `${receiptPrefix(archive.prefix)}${now.toISOString().replace(/[:.]/g, '-')}-${plan.conversationId}.json`;
-  if (deleted.length > 0) await writeReceipt(archive, receiptKey, receipt);
+  await writeReceipt(archive, receiptKey, receipt);
 
   if (thrown || failed.length > 0) throw deletionFailure(thrown, failed, bypass, deleted.length, receiptKey);
   return { receipt, receiptKey };
 }
 
+interface Outcome {
+  deleted: StoredVersion[];
+  failed: ErasureReceipt['failed'];
+  remaining: number;
+  tombstoneKey: string;
+}
+
 function buildReceipt(
   archive: Archive,
   plan: ErasurePlan,
-  deleted: StoredVersion[],
-  failed: ErasureReceipt['failed'],
-  remaining: number,
+  { deleted, failed, remaining, tombstoneKey }: Outcome,
   options: ErasureOptions,
   now: Date,
 ): ErasureReceipt {
   const fileKeys = new Set(plan.entries.flatMap((e) => (e.file ? [e.key] : [])));
   const sha256ByKey = new Map(plan.entries.flatMap((e) => (e.record ? [[e.key, e.record.sha256] as const] : [])));
   const isFile = (v: StoredVersion) => !v.deleteMarker && fileKeys.has(v.key);
+  const ofConversation = deleted.filter((v) => v.key.startsWith(plan.keyPrefix));
+  const planned = plan.versions.length + plan.ledgerVersions.length;
   return {
     receiptVersion: RECEIPT_VERSION,
     conversationId: plan.conversationId,
     bucket: archive.bucket,
     keyPrefix: plan.keyPrefix,
+    tombstoneKey,
     erasedAt: now.toISOString(),
     erasedBy: options.erasedBy,
     reason: options.reason,
-    objectCount: deleted.length,
-    fileCount: deleted.filter((v) => isFile(v) && v.isLatest).length,
+    objectCount: ofConversation.length,
+    fileCount: ofConversation.filter((v) => isFile(v) && v.isLatest).length,
+    nothingArchived: plan.versions.length === 0,
+    indexEntriesRemoved: deleted.length - ofConversation.length,
     bypassedGovernance: options.bypassGovernance,
-    complete: failed.length === 0 && deleted.length === plan.versions.length && remaining === 0,
-    objects: deleted.map((v) => ({
+    complete: failed.length === 0 && deleted.length === planned && remaining === 0,
+    objects: ofConversation.map((v) => ({
       key: v.key,
       versionId: v.versionId ?? null,
       deleteMarker: v.deleteMarker,
@@ -196,13 +246,12 @@ function buildReceipt(
 }
 
 async function writeReceipt(archive: Archive, key: string, receipt: ErasureReceipt): Promise<void> {
-  const body = `${JSON.stringify(receipt, null, 2)}\n`;
   try {
     await archive.s3.send(
       new PutObjectCommand({
         Bucket: archive.bucket,
         Key: key,
-        Body: body,
+        Body: `${JSON.stringify(receipt, null, 2)}\n`,
         ContentType: 'application/json',
         IfNoneMatch: '*',
       }),
@@ -235,8 +284,7 @@ function deletionFailure(
   receiptKey: string,
 ): UserError {
   const code = thrown ? (thrown as Error).name : failed[0]!.code;
-  const done =
-    deletedCount > 0 ? `${deletedCount} objects were deleted (receipt ${receiptKey})` : 'nothing was deleted';
+  const done = `${deletedCount > 0 ? `${deletedCount} objects were deleted` : 'nothing was deleted'}, the conversation is tombstoned (receipt ${receiptKey})`;
   if (code === 'AccessDenied') {
     const permission = bypass ? 's3:BypassGovernanceRetention' : 's3:DeleteObjectVersion';
     return new UserError(`AWS denied the deletion: the caller lacks ${permission}; ${done}`);
@@ -246,11 +294,6 @@ function deletionFailure(
 }
 
 const versionRef = (v: { key: string; versionId?: string }) => `${v.key}\n${v.versionId ?? ''}`;
-
-const toIdentifier = (v: StoredVersion): ObjectIdentifier => ({
-  Key: v.key,
-  ...(v.versionId ? { VersionId: v.versionId } : {}),
-});
 
 function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -269,4 +312,53 @@ export function summarizePlan(plan: ErasurePlan) {
     olderVersions: plan.versions.filter((v) => !v.isLatest && !v.deleteMarker).length,
     deleteMarkers: plan.versions.filter((v) => v.deleteMarker).length,
   };
+}
+
+export interface ErasuresOptions extends ErasureOptions {
+  /** Called after each conversation's erasure, with its receipt (progress for a person). */
+  onErased?: (result: ErasureResult) => void;
+}
+
+/** Plans several erasures; none runs unless every one can (see `refusals`). */
+export async function planErasures(archive: Archive, conversationIds: readonly string[]): Promise<ErasurePlan[]> {
+  const plans: ErasurePlan[] = [];
+  for (const id of conversationIds) plans.push(await planErasure(archive, id));
+  return plans;
+}
+
+export function refusals(plans: readonly ErasurePlan[], bypassGovernance: boolean) {
+  return plans.flatMap((plan) => {
+    const refused = refusal(plan, bypassGovernance);
+    return refused ? [{ conversationId: plan.conversationId, ...refused }] : [];
+  });
+}
+
+/**
+ * Runs the plans one after another (each writes its tombstone, deletes, writes its receipt). The first failure stops
+ * the run with one line naming what was erased before it and what was not started, so nothing is silently partial.
+ */
+export async function executeErasures(
+  archive: Archive,
+  plans: readonly ErasurePlan[],
+  options: ErasuresOptions,
+): Promise<ErasureResult[]> {
+  const refused = refusals(plans, options.bypassGovernance);
+  if (refused.length > 0) throw new UserError(refused.map((r) => r.summary).join('; '));
+  const results: ErasureResult[] = [];
+  for (const [i, plan] of plans.entries()) {
+    try {
+      results.push(await executeErasure(archive, plan, options));
+    } catch (error: unknown) {
+      if (plans.length === 1 || !(error instanceof UserError)) throw error;
+      const done = results.map((r) => `${r.receipt.conversationId} (receipt ${r.receiptKey})`);
+      const notStarted = plans.slice(i + 1).map((p) => p.conversationId);
+      error.message =
+        `conversation ${plan.conversationId}: ${error.message}` +
+        `${done.length > 0 ? `; erased before it: ${done.join(', ')}` : ''}` +
+        `${notStarted.length > 0 ? `; not started: ${notStarted.join(', ')}` : ''}`;
+      throw error;
+    }
+    options.onErased?.(results.at(-1)!);
+  }
+  return results;
 }

@@ -51,6 +51,90 @@ export interface Manifest {
   problems: Finding[];
 }
 
+/** What a several-conversation export answers: the request as asked, for the top-level manifest. */
+export interface ExportRequest {
+  /** E.g. `{ conversations: ['1', '2'] }`; a person's export adds who was searched and where (people.ts). */
+  [field: string]: unknown;
+}
+
+/** One conversation in a several-conversation export (a folder or a zip): its files as paths inside the export. */
+export interface RequestManifestConversation {
+  conversationId: string;
+  /** The conversation's folder inside the export (its csid); absent from the export when nothing is archived. */
+  folder: string;
+  files: ExportedFile[];
+  problems: Finding[];
+}
+
+/** The top-level manifest of a several-conversation export, folder or zip (zip-export.ts) alike. */
+export interface RequestManifest {
+  manifestVersion: 1;
+  bucket: string;
+  prefix: string;
+  exportedAt: string;
+  request: ExportRequest;
+  /** True when every archived file of every conversation was exported and matched its record. */
+  complete: boolean;
+  conversations: RequestManifestConversation[];
+}
+
+export interface ConversationsExport {
+  /** Undefined when nothing is archived for any of the conversations: then nothing was written. */
+  manifestPath?: string;
+  manifest: RequestManifest;
+}
+
+/**
+ * Several conversations into one folder: `<outDir>/<csid>/` each (with its own manifest.json), and one top-level
+ * manifest.json that names the request and every file of every conversation. A conversation with nothing archived
+ * gets no folder (the manifest lists it with no files); when none has anything, nothing is written at all. A failure
+ * part way removes what this export wrote.
+ */
+export async function exportConversations(
+  archive: Archive,
+  conversationIds: readonly string[],
+  outDir: string,
+  request: ExportRequest,
+  hooks: ExportHooks = {},
+): Promise<ConversationsExport> {
+  await checkOutDir(outDir);
+  const manifest: RequestManifest = {
+    manifestVersion: 1,
+    bucket: archive.bucket,
+    prefix: archive.prefix,
+    exportedAt: new Date().toISOString(),
+    request,
+    complete: true,
+    conversations: [],
+  };
+  const existed = await stat(outDir).then(
+    () => true,
+    () => false,
+  );
+  try {
+    for (const conversationId of conversationIds) {
+      const result = await exportConversation(archive, conversationId, join(outDir, conversationId), hooks);
+      manifest.conversations.push({
+        conversationId,
+        folder: conversationId,
+        files: result.files,
+        problems: result.findings,
+      });
+      manifest.complete &&= result.findings.length === 0;
+    }
+    if (manifest.conversations.every((c) => c.files.length === 0 && c.problems.length === 0)) return { manifest };
+    const manifestPath = join(outDir, MANIFEST_NAME);
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    return { manifestPath, manifest };
+  } catch (error: unknown) {
+    if (!existed) await rm(outDir, { recursive: true, force: true });
+    else
+      for (const name of await readdir(outDir).catch(() => []))
+        await rm(join(outDir, name), { recursive: true, force: true });
+    throw error;
+  }
+}
+
 export async function exportConversation(
   archive: Archive,
   conversationId: string,

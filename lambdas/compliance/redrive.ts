@@ -2,6 +2,7 @@
  * `redrive`: puts dead-lettered file jobs back on the job queue. In AWS this is an SQS message move task; where
  * that does not exist (local mode's fauxqs) the same effect by hand: receive from the DLQ, send to the job queue,
  * then delete from the DLQ — so a job is never in neither queue (at worst briefly in both; archiving is idempotent).
+ * Jobs of erased conversations (a tombstone covers them, ledger.ts) are dropped from the DLQ instead of moved.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -16,9 +17,12 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
 import { toBatches } from '../aws/queue.ts';
 import { describeAwsError } from '../commons/aws-errors.ts';
 import { UserError } from '../commons/errors.ts';
+import { FileJobSchema } from '../core/job.ts';
+import type { ErasableJob } from './ledger.ts';
 
 /** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
 export const FAILURE_ATTRIBUTES = ['failureReason', 'failureClass', 'failedAt', 'receiveCount'] as const;
@@ -37,11 +41,29 @@ export interface DeadLetterSummary {
   /** Messages actually looked at (at most `maxScan`). */
   scanned: number;
   reasons: ReasonCount[];
+  /** Scanned jobs whose conversation was erased (they will be dropped); undefined when not checked. */
+  erased?: number;
 }
+
+/** Whether an erasure covers a job (ledger.ts `erasureCheck`). */
+export type ErasedJobCheck = (job: ErasableJob) => Promise<boolean>;
 
 export interface PeekOptions {
   maxScan?: number;
   waitSeconds?: number;
+  isErased?: ErasedJobCheck;
+}
+
+/** Whether a dead-lettered body is a file job covered by an erasure; bodies that are not valid jobs are kept. */
+export async function isErasedBody(body: string | undefined, isErased: ErasedJobCheck): Promise<boolean> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body ?? '');
+  } catch {
+    return false;
+  }
+  const parsed = v.safeParse(FileJobSchema, value);
+  return parsed.success && (await isErased(parsed.output));
 }
 
 /**
@@ -84,7 +106,12 @@ export async function summarizeDeadLetters(
   }
   const reasons = [...counts].map(([reason, count]) => ({ reason, count }));
   reasons.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
-  return { approximateTotal, scanned: seen.size, reasons };
+  const summary: DeadLetterSummary = { approximateTotal, scanned: seen.size, reasons };
+  if (options.isErased) {
+    summary.erased = 0;
+    for (const message of seen.values()) if (await isErasedBody(message.Body, options.isErased)) summary.erased++;
+  }
+  return summary;
 }
 
 async function visibleCount(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -108,6 +135,8 @@ async function release(sqs: SQSClient, queueUrl: string, handles: string[]): Pro
 export interface MoveResult {
   method: 'move-task' | 'copy';
   moved: number;
+  /** Jobs of erased conversations deleted from the DLQ instead of moved. */
+  droppedErased: number;
   /** Jobs that could not be sent to the job queue; they stay in the DLQ. */
   failed: number;
   /** Jobs sent to the job queue whose DLQ copy could not be deleted (archiving twice is harmless). */
@@ -148,7 +177,9 @@ export async function moveWithTask(
     const moved = Number(task?.ApproximateNumberOfMessagesMoved ?? 0);
     const total = Number(task?.ApproximateNumberOfMessagesToMove ?? moved);
     options.onProgress?.(moved, total);
-    if (task?.Status === 'COMPLETED') return { method: 'move-task', moved, failed: 0, leftInDeadLetterQueue: 0 };
+    if (task?.Status === 'COMPLETED') {
+      return { method: 'move-task', moved, droppedErased: 0, failed: 0, leftInDeadLetterQueue: 0 };
+    }
     if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
       throw new UserError(
         `the SQS move task ended ${task.Status} after moving ${moved} message(s)${task.FailureReason ? `: ${task.FailureReason}` : ''}`,
@@ -169,6 +200,8 @@ export interface CopyOptions {
   /** Move at most this many (the count shown to the person), so jobs failing again meanwhile are not looped. */
   limit: number;
   waitSeconds?: number;
+  /** Jobs this says are erased are deleted from the DLQ, not moved. */
+  isErased?: ErasedJobCheck;
 }
 
 /** Receive → send (body and non-failure attributes) → delete, ten at a time. */
@@ -178,19 +211,28 @@ export async function moveByCopy(
   queueUrl: string,
   options: CopyOptions,
 ): Promise<MoveResult> {
-  const { limit, waitSeconds = 1 } = options;
-  const result: MoveResult = { method: 'copy', moved: 0, failed: 0, leftInDeadLetterQueue: 0 };
-  while (result.moved + result.failed < limit) {
-    const { Messages = [] } = await sqs.send(
+  const { limit, waitSeconds = 1, isErased } = options;
+  const result: MoveResult = { method: 'copy', moved: 0, droppedErased: 0, failed: 0, leftInDeadLetterQueue: 0 };
+  const handled = () => result.moved + result.droppedErased + result.failed;
+  while (handled() < limit) {
+    const { Messages: received = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: dlqUrl,
-        MaxNumberOfMessages: Math.min(10, limit - result.moved - result.failed),
+        MaxNumberOfMessages: Math.min(10, limit - handled()),
         VisibilityTimeout: MOVE_VISIBILITY_SECONDS,
         WaitTimeSeconds: waitSeconds,
         MessageAttributeNames: ['All'],
       }),
     );
-    if (Messages.length === 0) break;
+    if (received.length === 0) break;
+    const erased = isErased ? await filterAsync(received, (m) => isErasedBody(m.Body, isErased)) : [];
+    if (erased.length > 0) {
+      const out = await deleteMessages(sqs, dlqUrl, erased);
+      result.droppedErased += erased.length - out;
+      result.failed += out;
+    }
+    const Messages = received.filter((m) => !erased.includes(m));
+    if (Messages.length === 0) continue;
     const byId = new Map(Messages.map((message, i) => [`m${i}`, message]));
     const entries: SendMessageBatchRequestEntry[] = [...byId].map(([id, message]) => ({
       Id: id,
@@ -204,17 +246,70 @@ export async function moveByCopy(
       result.failed += out.Failed?.length ?? 0;
     }
     if (sent.length > 0) {
-      const out = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: dlqUrl,
-          Entries: sent.map((message, i) => ({ Id: `d${i}`, ReceiptHandle: message.ReceiptHandle! })),
-        }),
-      );
       result.moved += sent.length;
-      result.leftInDeadLetterQueue += out.Failed?.length ?? 0;
+      result.leftInDeadLetterQueue += await deleteMessages(sqs, dlqUrl, sent);
     }
   }
   return result;
+}
+
+/**
+ * Before an SQS move task (which moves everything): deletes the dead-lettered jobs of erased conversations, at most
+ * `limit` messages looked at; the others are made visible again at once. Returns how many were dropped.
+ */
+export async function dropErasedJobs(
+  sqs: SQSClient,
+  dlqUrl: string,
+  isErased: ErasedJobCheck,
+  options: { limit: number; waitSeconds?: number },
+): Promise<number> {
+  const { limit, waitSeconds = 1 } = options;
+  const kept: string[] = [];
+  const seen = new Set<string>();
+  let dropped = 0;
+  try {
+    while (seen.size < limit) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: Math.min(10, limit - seen.size),
+          VisibilityTimeout: MOVE_VISIBILITY_SECONDS,
+          WaitTimeSeconds: waitSeconds,
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) seen.add(message.MessageId ?? message.ReceiptHandle ?? '');
+      const erased = await filterAsync(Messages, (m) => isErasedBody(m.Body, isErased));
+      for (const message of Messages) if (!erased.includes(message)) kept.push(message.ReceiptHandle!);
+      if (erased.length > 0) dropped += erased.length - (await deleteMessages(sqs, dlqUrl, erased));
+    }
+  } finally {
+    await release(sqs, dlqUrl, kept);
+  }
+  return dropped;
+}
+
+/** Deletes received messages; returns how many SQS could not delete. */
+async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < messages.length; i += 10) {
+    const out = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages
+          .slice(i, i + 10)
+          .map((message, j) => ({ Id: `d${j}`, ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+    failed += out.Failed?.length ?? 0;
+  }
+  return failed;
+}
+
+async function filterAsync<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept: T[] = [];
+  for (const item of items) if (await keep(item)) kept.push(item);
+  return kept;
 }
 
 export function keptAttributes(
@@ -240,6 +335,8 @@ export interface RedriveOptions {
   onProgress?: (moved: number, total: number) => void;
   /** Called when the endpoint turned out to have no move tasks and jobs are moved one by one instead. */
   onFallback?: () => void;
+  /** Jobs of erased conversations are dropped from the DLQ instead of moved (ledger.ts `erasureCheck`). */
+  isErased?: ErasedJobCheck;
 }
 
 /** The whole redrive: an SQS message move task where the endpoint has them, else receive → send → delete. */
@@ -249,18 +346,23 @@ export async function redrive(
   queueUrl: string,
   options: RedriveOptions,
 ): Promise<MoveResult> {
+  const { limit, isErased } = options;
   const waitSeconds = options.local ? 0 : 1;
+  let dropped = 0;
   if (!options.local) {
+    // A move task moves everything: the jobs of erased conversations leave the DLQ first.
+    if (isErased) dropped = await dropErasedJobs(sqs, dlqUrl, isErased, { limit, waitSeconds });
     const result = await moveWithTask(
       sqs,
       dlqUrl,
       queueUrl,
       options.onProgress ? { onProgress: options.onProgress } : {},
     );
-    if (result !== 'unsupported') return result;
+    if (result !== 'unsupported') return { ...result, droppedErased: dropped };
     options.onFallback?.();
   }
-  return moveByCopy(sqs, dlqUrl, queueUrl, { limit: options.limit, waitSeconds });
+  const copied = await moveByCopy(sqs, dlqUrl, queueUrl, { limit, waitSeconds, ...(isErased ? { isErased } : {}) });
+  return { ...copied, droppedErased: copied.droppedErased + dropped };
 }
 
 /** Turns SQS SDK failures into one line for a person. */

@@ -3,7 +3,12 @@
  * Buckets that never had versioning (and emulators without it, like s3rver) hold one version per key, which
  * ListObjectsV2 lists completely.
  */
-import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  type ObjectIdentifier,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { listObjects } from './archive.ts';
 
 export interface StoredVersion {
@@ -77,3 +82,45 @@ async function listObjectVersions(s3: S3Client, bucket: string, keyPrefix: strin
   } while (keyMarker);
   return versions.sort((a, b) => a.key.localeCompare(b.key));
 }
+
+/** The most keys one DeleteObjects request takes. */
+export const MAX_DELETE_BATCH = 1000;
+
+export interface DeletedBatch {
+  deleted: StoredVersion[];
+  failed: { key: string; versionId: string | null; code: string }[];
+}
+
+/**
+ * Deletes these versions (at most MAX_DELETE_BATCH) by version id — so nothing is hidden behind a delete marker —
+ * or by key where the bucket has no versioning. Reports what S3 refused, one entry per version.
+ */
+export async function deleteVersions(
+  s3: S3Client,
+  bucket: string,
+  versions: readonly StoredVersion[],
+  options: { bypassGovernance?: boolean } = {},
+): Promise<DeletedBatch> {
+  if (versions.length > MAX_DELETE_BATCH) throw new Error(`deleteVersions: more than ${MAX_DELETE_BATCH} versions`);
+  if (versions.length === 0) return { deleted: [], failed: [] };
+  const out = await s3.send(
+    new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: { Objects: versions.map(toIdentifier), Quiet: true },
+      ...(options.bypassGovernance ? { BypassGovernanceRetention: true } : {}),
+    }),
+  );
+  const errors = new Map((out.Errors ?? []).map((e) => [`${e.Key}\n${e.VersionId ?? ''}`, e.Code ?? 'Error']));
+  const result: DeletedBatch = { deleted: [], failed: [] };
+  for (const version of versions) {
+    const code = errors.get(`${version.key}\n${version.versionId ?? ''}`);
+    if (code) result.failed.push({ key: version.key, versionId: version.versionId ?? null, code });
+    else result.deleted.push(version);
+  }
+  return result;
+}
+
+const toIdentifier = (v: StoredVersion): ObjectIdentifier => ({
+  Key: v.key,
+  ...(v.versionId ? { VersionId: v.versionId } : {}),
+});

@@ -14,32 +14,15 @@ import yazl from 'yazl';
 import { UserError } from '../commons/errors.ts';
 import { sanitizeName } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, displayName, readConversation } from './archive.ts';
-import { type ExportedFile, uniqueName } from './export.ts';
+import { type RequestManifest, type RequestManifestConversation, uniqueName } from './export.ts';
 import { digestFinding, entryFinding, type Finding } from './findings.ts';
 import { describeS3Error } from './s3-errors.ts';
 
 export const ZIP_MANIFEST_NAME = 'manifest.json';
 
-export interface ZipManifestConversation {
-  conversationId: string;
-  /** The conversation's folder inside the zip (its csid). */
-  folder: string;
-  /** `file` is the path inside the zip. */
-  files: ExportedFile[];
-  problems: Finding[];
-}
-
-export interface ZipManifest {
-  manifestVersion: 1;
-  bucket: string;
-  prefix: string;
-  exportedAt: string;
-  /** What was asked for, as the caller describes it: `{ conversations: [...] }`, the person searched and where… */
-  request: Record<string, unknown>;
-  /** True when every archived file of every conversation is in the zip and matched its record. */
-  complete: boolean;
-  conversations: ZipManifestConversation[];
-}
+/** The zip's manifest has the shape of a folder export's top-level manifest (export.ts): one format for both. */
+export type ZipManifestConversation = RequestManifestConversation;
+export type ZipManifest = RequestManifest;
 
 export interface ZipExportOptions {
   request?: Record<string, unknown>;

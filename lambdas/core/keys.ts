@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 export const MAX_NAME_BYTES = 150;
 export const RECORD_SUFFIX = '.json';
 export const RECEIPTS_FOLDER = 'erasure-receipts';
+export const LEDGER_FOLDER = 'ledger';
+export const PEOPLE_FOLDER = 'people';
 
 export function linkHash(linkPath: string): string {
   return createHash('sha256').update(linkPath).digest('hex').slice(0, 16);
@@ -38,6 +40,38 @@ export function conversationPrefix(prefix: string, conversationId: string): stri
 
 export function receiptPrefix(prefix: string): string {
   return `${prefix ? `${prefix}/` : ''}${RECEIPTS_FOLDER}/`;
+}
+
+/** `<prefix>/ledger/`: every conversation's ledger (docs/storage-layout.md). */
+export function ledgerRoot(prefix: string): string {
+  return `${prefix ? `${prefix}/` : ''}${LEDGER_FOLDER}/`;
+}
+
+/** `<prefix>/ledger/<csid>/`: one listing answers "what is the state of this conversation?". */
+export function ledgerPrefix(prefix: string, conversationId: string): string {
+  return `${ledgerRoot(prefix)}${conversationId}/`;
+}
+
+/** `<prefix>/people/`: the people index, by person key. */
+export function peopleRoot(prefix: string): string {
+  return `${prefix ? `${prefix}/` : ''}${PEOPLE_FOLDER}/`;
+}
+
+/**
+ * A time as one key segment that sorts like the time and reads back exactly: `2024-05-01T08-30-00-123Z`
+ * (ISO 8601 with `:` and `.` made key-safe; the receipts use the same form).
+ */
+export function keyStamp(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
+
+/** The time a `keyStamp` segment stands for; undefined when the segment is not one. */
+export function parseKeyStamp(segment: string): Date | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/.exec(segment);
+  if (!match) return undefined;
+  const [, day, h, m, s, ms] = match;
+  const at = new Date(`${day}T${h}:${m}:${s}.${ms}Z`);
+  return Number.isNaN(at.getTime()) || keyStamp(at) !== segment ? undefined : at;
 }
 
 export function objectKey(prefix: string, conversationId: string, linkPath: string): string {

@@ -37,6 +37,8 @@ export interface UnitResult {
   jobs: Partial<Record<FileKind, number>>;
   jobCount: number;
   rejected: number;
+  /** Jobs left out because their conversation was erased (a tombstone covers them). */
+  erased: number;
   error?: string;
 }
 
@@ -54,6 +56,8 @@ export interface BackfillSummary {
   jobs: Record<FileKind, number>;
   jobCount: number;
   rejected: RejectionCount[];
+  /** Left out because an erasure covers them; undefined when the run could not check (no archive given). */
+  erased?: { jobs: number; conversations: number };
   errors: string[];
 }
 
@@ -70,6 +74,11 @@ export interface RunOptions {
   /** Puts jobs on the queue; throws when they cannot all be queued. Not needed for a dry run. */
   send?: (jobs: FileJob[], traceId: string) => Promise<void>;
   checkpoint?: Checkpoint;
+  /**
+   * Whether an erasure covers this job (lambdas/compliance/ledger.ts): such jobs are not queued, only counted.
+   * Without it nothing is filtered here; the archiver still skips them.
+   */
+  isErased?: (job: FileJob) => Promise<boolean>;
   onUnit?: (result: UnitResult, summary: BackfillSummary) => void;
 }
 
@@ -123,17 +132,23 @@ export async function runBackfill(units: WorkUnit[], options: RunOptions): Promi
     jobs: Object.fromEntries(FILE_KINDS.map((kind) => [kind, 0])) as Record<FileKind, number>,
     jobCount: 0,
     rejected: [],
+    ...(options.isErased ? { erased: { jobs: 0, conversations: 0 } } : {}),
     errors: [],
   };
   const rejections = new Map<string, RejectionCount>();
+  const erasedConversations = new Set<string>();
   for (const unit of units) {
-    const { result, rejected } = await processUnit(unit, options);
+    const { result, rejected } = await processUnit(unit, options, erasedConversations);
     summary.units.push(result);
     summary.messagesSeen += result.messages;
     summary.jobCount += result.jobCount;
     for (const [kind, count] of Object.entries(result.jobs)) summary.jobs[kind as FileKind] += count;
     for (const link of rejected) countRejection(rejections, link);
     summary.rejected = [...rejections.values()].sort((a, b) => b.count - a.count);
+    if (summary.erased) {
+      summary.erased.jobs += result.erased;
+      summary.erased.conversations = erasedConversations.size;
+    }
     if (result.error) summary.errors.push(result.error);
     options.onUnit?.(result, summary);
   }
@@ -142,7 +157,8 @@ export async function runBackfill(units: WorkUnit[], options: RunOptions): Promi
 
 async function processUnit(
   unit: WorkUnit,
-  { dryRun, send, checkpoint }: RunOptions,
+  { dryRun, send, checkpoint, isErased }: RunOptions,
+  erasedConversations: Set<string>,
 ): Promise<{ result: UnitResult; rejected: RejectedLink[] }> {
   const result: UnitResult = {
     id: unit.id,
@@ -152,6 +168,7 @@ async function processUnit(
     jobs: {},
     jobCount: 0,
     rejected: 0,
+    erased: 0,
   };
   if (checkpoint?.has(unit.id)) return { result, rejected: [] };
 
@@ -164,7 +181,16 @@ async function processUnit(
     return { result: { ...result, status: 'failed', error: `${unit.label}: ${error.message}` }, rejected: [] };
   }
 
-  const jobs = uniqueJobs(harvest.jobs);
+  const jobs: FileJob[] = [];
+  let erased = 0;
+  for (const job of uniqueJobs(harvest.jobs)) {
+    if (isErased && (await isErased(job))) {
+      erased++;
+      erasedConversations.add(job.conversationId);
+    } else {
+      jobs.push(job);
+    }
+  }
   if (!dryRun) {
     if (jobs.length > 0) {
       try {
@@ -186,6 +212,7 @@ async function processUnit(
       messages: harvest.messages,
       jobCount: jobs.length,
       rejected: harvest.rejected.length,
+      erased,
     },
     rejected: harvest.rejected,
   };

@@ -10,7 +10,8 @@
  *   disk and a test can compute the expected SHA-256 by streaming the same generator (`contentSha256`).
  * - Faults per file, one per request in order (then the file is served normally), or on every request:
  *   status (500, 404, 410, 403, 401, 429 ± Retry-After), reset mid-body, stall, truncated body with the full
- *   Content-Length, gzip-encoded body, wrong or missing Content-Type, a custom redirect Location.
+ *   Content-Length, gzip-encoded body, wrong or missing Content-Type, a custom redirect Location, a body held on a
+ *   latch mid-way (a download in flight at a moment the test chooses).
  * - Request counters per path (files host only) and a request log without header values.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,6 +28,11 @@ export type Fault =
   | { kind: 'reset'; afterBytes: number }
   /** Sends `afterBytes` of the body, then nothing, keeping the connection open. */
   | { kind: 'stall'; afterBytes: number }
+  /**
+   * A download in flight on a latch: sends `afterBytes`, calls `onHold`, waits for `until`, then sends the rest —
+   * so a test can act (e.g. erase the conversation) at a known point of a download.
+   */
+  | { kind: 'hold'; afterBytes: number; until: Promise<void>; onHold?: () => void }
   /** Announces the full Content-Length, sends `afterBytes`, then closes the connection cleanly. */
   | { kind: 'truncate'; afterBytes: number }
   /** Content-Encoding: gzip (chunked), whatever the client asked for. */
@@ -190,6 +196,29 @@ function serveContent(res: ServerResponse, file: FakeFile, fault: Fault | undefi
     return;
   }
   res.setHeader('Content-Length', String(file.size));
+  if (fault?.kind === 'hold') {
+    const held = async () => {
+      res.flushHeaders();
+      let sent = 0;
+      let waited = false;
+      const wait = async () => {
+        waited = true;
+        fault.onHold?.();
+        await fault.until;
+      };
+      for await (const chunk of generateContent(seed, file.size)) {
+        if (!waited && sent >= fault.afterBytes) await wait();
+        const flushed = new Promise((resolve) => res.write(chunk, resolve));
+        if (res.writableNeedDrain) await once(res, 'drain');
+        await flushed;
+        sent += (chunk as Buffer).length;
+      }
+      if (!waited) await wait();
+      res.end();
+    };
+    held().catch(() => {});
+    return;
+  }
   if (fault?.kind === 'reset' || fault?.kind === 'stall' || fault?.kind === 'truncate') {
     const { kind } = fault;
     const partial = async () => {

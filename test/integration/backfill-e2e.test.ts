@@ -8,12 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackfillCommand } from '../../cli/commands/backfill.ts';
+import { executeErasure, planErasure } from '../../lambdas/compliance/erase.ts';
+import { conversationPrefix } from '../../lambdas/core/keys.ts';
 import { createFakeClock, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
 import { contentSha256 } from '../fakes/files-server.ts';
-import { fileJob, type Harness, startHarness } from './archiver-harness.ts';
+import { BUCKET, fileJob, type Harness, PREFIX, startHarness } from './archiver-harness.ts';
 
 const TOKEN = 'e2e-token';
 const SIZES: Record<ExpectedFile['kind'], number> = {
@@ -50,7 +53,7 @@ const sink = () =>
     { isTTY: false },
   );
 
-async function backfill(args: string[]): Promise<number> {
+async function backfill(args: string[], output = sink(), state = 'state.json'): Promise<number> {
   const command = createBackfillCommand({
     env: {
       DIXA_API_TOKEN: TOKEN,
@@ -58,14 +61,16 @@ async function backfill(args: string[]): Promise<number> {
       DIXA_API_BASE_URL: dixa.url,
       DIXA_FILES_BASE_URL: harness.files.baseUrl,
     },
-    stdout: sink(),
+    stdout: output,
     stderr: sink(),
     clock: createFakeClock(),
     random: () => 0.5,
     // The harness's queue: the same fauxqs queue the archiver reports visibility changes to.
     queueTarget: () => ({ sqs: harness.sqs, queueUrl: harness.config.jobQueueUrl, local: true }),
+    // The harness's bucket, when the run names one (--bucket).
+    s3Target: () => ({ s3: harness.s3, bucket: BUCKET, prefix: PREFIX, local: true }),
   });
-  return command.run([...args, '--queue-url', harness.config.jobQueueUrl, '--state', join(dir, 'state.json')]);
+  return command.run([...args, '--queue-url', harness.config.jobQueueUrl, '--state', join(dir, state)]);
 }
 
 /**
@@ -141,5 +146,60 @@ describe('backfill → queue → archiver → S3', () => {
     for (const file of expected.files) await expectArchived(file, 'messages-api');
     expect(await harness.deadLetters()).toEqual([]);
     harness.files.assertNoLeaks();
+  });
+});
+
+describe('backfill after an erasure', () => {
+  const capture = () => {
+    let text = '';
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          text += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: false },
+    );
+    return { stream, json: () => JSON.parse(text) as { totals: { erased: unknown; jobCount: number } } };
+  };
+  const filesOf = async (conversationId: string) =>
+    (
+      await harness.s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: conversationPrefix(PREFIX, conversationId) }),
+      )
+    ).Contents ?? [];
+
+  it('over the same range leaves the erased conversation out, counts it, and archives it nowhere', async () => {
+    const expected = dixa.exportData(Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 8));
+    serve(expected.files);
+    const range = ['--from', '2024-03-01', '--to', '2024-03-07'];
+    expect(await backfill(range)).toBe(0);
+    await drainQueueThroughArchiver();
+    const erasedId = expected.files[0]!.conversationId;
+    const erasedFiles = expected.files.filter((f) => f.conversationId === erasedId).length;
+    expect(await filesOf(erasedId)).toHaveLength(2 * erasedFiles);
+
+    const archive = { s3: harness.s3, bucket: BUCKET, prefix: PREFIX };
+    const plan = await planErasure(archive, erasedId);
+    await executeErasure(archive, plan, { reason: 'GDPR #7', erasedBy: 'test', bypassGovernance: false });
+
+    // Naming the archive: the erased conversation's jobs are not queued, and the summary says how many.
+    const named = capture();
+    expect(await backfill([...range, '--bucket', BUCKET, '--json'], named.stream, 'state-2.json')).toBe(0);
+    expect(named.json().totals.erased).toEqual({ jobs: erasedFiles, conversations: 1 });
+    expect(named.json().totals.jobCount).toBe(expected.files.length - erasedFiles);
+    await drainQueueThroughArchiver();
+    expect(await filesOf(erasedId)).toEqual([]);
+
+    // Without it: the jobs are queued, and the archiver skips them (its own check).
+    const unnamed = capture();
+    expect(await backfill([...range, '--json'], unnamed.stream, 'state-3.json')).toBe(0);
+    expect(unnamed.json().totals).toMatchObject({ erased: null, jobCount: expected.files.length });
+    await drainQueueThroughArchiver();
+    expect(await filesOf(erasedId)).toEqual([]);
+    expect(await harness.deadLetters()).toEqual([]);
+    for (const file of expected.files.filter((f) => f.conversationId !== erasedId))
+      await expectArchived(file, 'export');
   });
 });

@@ -19,9 +19,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalLog } from '../../cli/local/log.ts';
 import { startLocalQueues } from '../../cli/local/queues.ts';
 import { LOCAL_CREDENTIALS } from '../../cli/shared/aws-endpoint.ts';
+import { TOMBSTONE_VERSION, writeTombstone } from '../../lambdas/compliance/ledger.ts';
 import { moveWithTask, NO_REASON, summarizeDeadLetters } from '../../lambdas/compliance/redrive.ts';
 import type { FileJob } from '../../lambdas/core/job.ts';
-import { cli } from './compliance-fixture.ts';
+import { BUCKET, cli, type Emulator, PREFIX, startS3 } from './compliance-fixture.ts';
 
 let server: FauxqsServer;
 let sqs: SQSClient;
@@ -216,5 +217,67 @@ describe("redrive --help's local-mode example", () => {
       await local.stop();
       await rm(journalDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('redrive of jobs of erased conversations', () => {
+  let s3: Emulator;
+  beforeAll(async () => {
+    s3 = await startS3();
+  });
+  afterAll(async () => {
+    await s3.stop();
+  });
+
+  const erase = (conversationId: string, erasedAt: string) =>
+    writeTombstone(
+      { s3: s3.s3, bucket: BUCKET, prefix: PREFIX },
+      {
+        tombstoneVersion: TOMBSTONE_VERSION,
+        conversationId,
+        erasedAt,
+        receiptKey: `${PREFIX}/erasure-receipts/x-${conversationId}.json`,
+        erasedBy: 'test',
+        reason: 'test',
+      },
+    );
+
+  it('drops them from the dead-letter queue instead of moving them, and says how many', async () => {
+    await erase('1002', '2024-05-01T12:00:00.000Z');
+    await erase('1004', '2024-05-01T12:00:00.000Z');
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes', '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scanned: 5, erased: 2, moved: 3, droppedErased: 2, failed: 0 });
+    expect(run.stderr).toContain('2 of them belong to erased conversations: they will be dropped, not moved.');
+    expect(run.stderr).toContain('Dropped 2 job(s) of erased conversations (not moved).');
+    expect(await drain(dlqUrl)).toEqual([]);
+    const moved = (await drain(queueUrl)).map((m) => (JSON.parse(m.Body!) as FileJob).conversationId).sort();
+    expect(moved).toEqual(['1001', '1003', '1005']);
+  });
+
+  it('moves a job whose message was created after the erasure: that is new data', async () => {
+    await erase('1003', '2024-05-01T12:00:00.000Z');
+    await drain(dlqUrl);
+    const later = { ...job(3), createdAt: '2024-05-02T08:00:00.000Z' };
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: [
+          { Id: 'later', MessageBody: JSON.stringify(later) },
+          {
+            Id: 'earlier',
+            MessageBody: JSON.stringify({ ...job(3), url: `${job(3).url}-b`, createdAt: '2024-04-30T08:00:00.000Z' }),
+          },
+        ],
+      }),
+    );
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes', '--json', ...s3.flags);
+    expect(JSON.parse(run.stdout)).toMatchObject({ moved: 1, droppedErased: 1 });
+    expect((await drain(queueUrl)).map((m) => JSON.parse(m.Body!))).toEqual([later]);
+  });
+
+  it('says when it could not check for erasures (no archive named)', async () => {
+    const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes');
+    expect(run.stderr).toContain('Erased conversations were not checked (no --bucket)');
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ErasureReceipt } from '../../lambdas/compliance/erase.ts';
-import type { Manifest } from '../../lambdas/compliance/export.ts';
+import type { Manifest, RequestManifest } from '../../lambdas/compliance/export.ts';
 import type { ListedFile } from '../../lambdas/compliance/listing.ts';
 import { recordKey, sanitizeName } from '../../lambdas/core/keys.ts';
 import {
@@ -221,6 +221,21 @@ describe('get', () => {
     }
   });
 
+  it('exports every conversation named (one folder each) with one top-level manifest', async () => {
+    const out = join(work, 'several');
+    const run = await cli('get', '--conversation', CSID, '--conversation', OTHER, '--out', out, ...flags);
+    expect(run.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual([CSID, OTHER, 'manifest.json']);
+    expect(await readFile(join(out, OTHER, 'other.txt'), 'utf8')).toBe('keep me');
+    expect(await readdir(join(out, CSID))).toHaveLength(5);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as RequestManifest;
+    expect(manifest).toMatchObject({ request: { conversations: [CSID, OTHER] }, complete: true });
+    expect(manifest.conversations.map((c) => [c.conversationId, c.folder, c.files.length])).toEqual([
+      [CSID, CSID, 4],
+      [OTHER, OTHER, 1],
+    ]);
+  });
+
   it('refuses to mix an export into a folder that has files', async () => {
     await writeFile(join(work, 'something'), 'x');
     const run = await cli('get', '--conversation', CSID, '--out', work, ...flags);
@@ -387,14 +402,23 @@ describe('erase', () => {
     expect(run.stderr).toBe('dixa-archiver: --reason "<text>" is required: it goes into the erasure receipt\n');
   });
 
-  it('exits 3 for a conversation with nothing archived, deleting nothing', async () => {
+  it('answers the request for a conversation with nothing archived: tombstone and a receipt saying nothing was held', async () => {
     const run = await cli('erase', '--conversation', '999', '--reason', 'GDPR', '--yes', ...flags);
-    expect(run.code).toBe(3);
-    expect(run.stderr).toBe(
-      `Nothing is archived for conversation 999 in s3://${BUCKET}/${PREFIX}/: nothing was deleted.\n`,
+    expect(run.code).toBe(3); // nothing was archived: an answer, told apart from an erasure (issue 17's exit codes)
+    const { receiptKey, receipt } = JSON.parse(run.stdout) as { receiptKey: string; receipt: ErasureReceipt };
+    expect(receipt).toMatchObject({
+      conversationId: '999',
+      objectCount: 0,
+      fileCount: 0,
+      nothingArchived: true,
+      complete: true,
+      objects: [],
+    });
+    expect(await keysUnder(`${PREFIX}/erasure-receipts/`)).toEqual([receiptKey]);
+    expect(await keysUnder(`${PREFIX}/ledger/999/tombstones/`)).toEqual([receipt.tombstoneKey]);
+    expect(run.stderr).toContain(
+      `Nothing is archived for conversation 999 in s3://${BUCKET}/${PREFIX}/: it is tombstoned, and its receipt says nothing was held.`,
     );
-    expect(JSON.parse(run.stdout)).toEqual({ conversationId: '999', objectCount: 0 });
-    expect(await keysUnder(`${PREFIX}/erasure-receipts/`)).toEqual([]);
   });
 });
 

@@ -7,8 +7,11 @@ import { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -20,7 +23,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createArchiverHandler } from '../../../lambdas/archiver/handler.ts';
 import type { ProcessDeps } from '../../../lambdas/archiver/process-job.ts';
 import { ArchiveStorage } from '../../../lambdas/aws/storage.ts';
-import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
+import { objectKey, recordKey } from '../../../lambdas/core/keys.ts';
+import { normalizeLink, parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
 import { type FakeFile, type FilesServer, startFilesServer } from '../../fakes/files-server.ts';
 
 const TOKEN = 'unit-secret-token-4711';
@@ -46,6 +50,7 @@ beforeEach(() => {
   sqsMock.reset();
   s3Mock.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
   s3Mock.on(PutObjectCommand).resolves({});
+  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] }); // no conversation's ledger holds a tombstone
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
   sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
   deps = {
@@ -219,6 +224,66 @@ describe('the dead-letter queue', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2); // the file and its record
+  });
+});
+
+describe('erased conversations (a versioned bucket)', () => {
+  const tombstone = { Key: 'dixa/ledger/77/tombstones/2024-05-01T00-00-00-000Z.json', Size: 200 };
+  const keysOf = (url: string) => {
+    const link = normalizeLink(url, deps.config.files);
+    if (!link.ok) throw new Error(link.reason);
+    const key = objectKey('dixa', '77', link.path);
+    return { key, record: recordKey(key), folder: key.slice(0, key.lastIndexOf('/') + 1) };
+  };
+
+  it('downloads nothing, deletes every version at its keys by version id, and ends without a dead letter', async () => {
+    const { job, path } = addFile({ size: 10 });
+    const { key, record: recordAt, folder } = keysOf(job.url);
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'dixa/ledger/77/' }).resolves({ Contents: [tombstone] });
+    s3Mock.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: key, VersionId: 'v1', IsLatest: true },
+        { Key: recordAt, VersionId: 'v2', IsLatest: true },
+      ],
+      DeleteMarkers: [{ Key: key, VersionId: 'dm1', IsLatest: false }],
+      IsTruncated: false,
+    });
+    s3Mock.on(DeleteObjectsCommand).resolves({});
+    const added = vi.spyOn(deps.metrics, 'addMetric');
+
+    expect((await run(record(job))).batchItemFailures).toEqual([]);
+    expect(files.requestCount(path)).toBe(0);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(ListObjectVersionsCommand)[0]!.args[0].input.Prefix).toBe(folder);
+    const deleted = s3Mock.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects;
+    expect(deleted).toHaveLength(3);
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        { Key: key, VersionId: 'dm1' },
+        { Key: key, VersionId: 'v1' },
+        { Key: recordAt, VersionId: 'v2' },
+      ]),
+    );
+    expect(added).toHaveBeenCalledWith('SkippedErased', 'Count', 1);
+  });
+
+  it('is retried when the cleanup fails, never left silently', async () => {
+    const { job } = addFile({ size: 10 });
+    const { key } = keysOf(job.url);
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'dixa/ledger/77/' }).resolves({ Contents: [tombstone] });
+    s3Mock.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: key, VersionId: 'v1' }], IsTruncated: false });
+    s3Mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: key, VersionId: 'v1', Code: 'AccessDenied' }] });
+    const response = await run(record(job));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('archives a file of a message created after the erasure', async () => {
+    const { job, path } = addFile({ size: 10 });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'dixa/ledger/77/' }).resolves({ Contents: [tombstone] });
+    expect((await run(record({ ...job, createdAt: '2024-05-01T00:00:01.000Z' }))).batchItemFailures).toEqual([]);
+    expect(files.requestCount(path)).toBe(1);
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 });
 

@@ -25,6 +25,7 @@ const units: UnitResult[] = [
     jobs: {},
     jobCount: 0,
     rejected: 0,
+    erased: 0,
   },
   {
     id: 'b',
@@ -34,6 +35,7 @@ const units: UnitResult[] = [
     jobs: { attachment: 40, recording: 30, voicemail: 5 },
     jobCount: 75,
     rejected: 2,
+    erased: 0,
   },
   {
     id: 'c',
@@ -43,6 +45,7 @@ const units: UnitResult[] = [
     jobs: {},
     jobCount: 0,
     rejected: 0,
+    erased: 0,
     error: 'window 2024-03-01..2024-03-30: gave up after 8 attempts, last: exports.dixa.io answered 502 Bad Gateway',
   },
 ];
@@ -136,11 +139,18 @@ describe('report', () => {
         '  rejected  2 links',
         '              1 × host "evil.example.com" is not the files host (e.g. https://evil.example.com/x.pdf)',
         '              1 × scheme ftp is not allowed (e.g. ftp://files.dixa.io/private/a/b)',
+        '  erased    not checked (no archive bucket given); the archiver skips erased conversations anyway',
         '  errors    1',
         '              window 2024-03-01..2024-03-30: gave up after 8 attempts, last: exports.dixa.io answered 502 Bad Gateway',
         '  state     ./.dixa-backfill-state.json',
       ].join('\n'),
     );
+  });
+
+  it('counts the jobs of erased conversations left out', () => {
+    const summary = { ...summaryOf(), erased: { jobs: 3, conversations: 1 } };
+    expect(formatSummary(run, summary)).toContain('\n  erased    3 jobs of 1 erased conversation left out\n');
+    expect(formatSummary(run, { ...summary, erased: { jobs: 0, conversations: 0 } })).toContain('\n  erased    none\n');
   });
 
   it('aligns the summary for conversations too', () => {

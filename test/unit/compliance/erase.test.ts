@@ -36,6 +36,7 @@ afterEach(() => bucket.restore());
 const prefixOf = (csid: string) => conversationPrefix(PREFIX, csid);
 const deleteCalls = () => bucket.mock.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input);
 const receipts = () => bucket.versions.filter((v) => v.key.startsWith(`${PREFIX}/erasure-receipts/`));
+const tombstones = (csid: string) => bucket.under(`${PREFIX}/ledger/${csid}/tombstones/`);
 
 describe('erase on a versioned bucket', () => {
   it('deletes every version and delete marker under the conversation, across listing pages', async () => {
@@ -180,11 +181,71 @@ describe('erase under Object Lock', () => {
     bucket.versions.find((v) => v.key === first.key)!.retention = { mode: 'GOVERNANCE', until: FUTURE };
     const plan = await planErasure(archive, CSID);
     await expect(executeErasure(archive, plan, { ...options, bypassGovernance: true })).rejects.toThrow(
-      'AWS denied the deletion: the caller lacks s3:BypassGovernanceRetention; nothing was deleted',
+      'AWS denied the deletion: the caller lacks s3:BypassGovernanceRetention; nothing was deleted, the conversation is tombstoned',
     );
     expect(deleteCalls()).toHaveLength(1); // only the held version was attempted
     expect(bucket.under(prefixOf(CSID))).toHaveLength(4);
-    expect(receipts()).toEqual([]);
+    // The tombstone went first (nothing is archived again); the receipt says what did not happen.
+    expect(tombstones(CSID)).toHaveLength(1);
+    expect(receipts()).toHaveLength(1);
+    expect(JSON.parse(receipts()[0]!.body.toString())).toMatchObject({ complete: false, objectCount: 0 });
+  });
+});
+
+describe('tombstone and people index', () => {
+  const personKey = 'b'.repeat(64);
+  const ledger = (csid: string) => `${PREFIX}/ledger/${csid}/`;
+
+  it('writes the tombstone before it deletes anything, and never deletes it', async () => {
+    const plan = await planErasure(archive, CSID);
+    const { receipt } = await executeErasure(archive, plan, { ...options, now: new Date('2024-05-01T08:00:00.000Z') });
+    const calls = bucket.mock.calls().map((call) => call.args[0]);
+    const tombstoneAt = calls.findIndex((c) => c instanceof PutObjectCommand && c.input.Key === receipt.tombstoneKey);
+    const firstDelete = calls.findIndex((c) => c instanceof DeleteObjectsCommand);
+    expect(tombstoneAt).toBeGreaterThanOrEqual(0);
+    expect(tombstoneAt).toBeLessThan(firstDelete);
+    expect(receipt.tombstoneKey).toBe(`${ledger(CSID)}tombstones/2024-05-01T08-00-00-000Z.json`);
+    const tombstone = JSON.parse(tombstones(CSID)[0]!.body.toString());
+    expect(tombstone).toEqual({
+      tombstoneVersion: 1,
+      conversationId: CSID,
+      erasedAt: '2024-05-01T08:00:00.000Z',
+      receiptKey: expect.stringMatching(/^dixa\/erasure-receipts\/2024-05-01T08-00-00-000Z-4711\.json$/),
+      erasedBy: options.erasedBy,
+      reason: options.reason,
+    });
+    // The second erasure leaves the first tombstone in place and adds its own.
+    await executeErasure(archive, await planErasure(archive, CSID), options);
+    expect(tombstones(CSID)).toHaveLength(2);
+  });
+
+  it("removes the conversation's index entries in both directions, every version, and its failure markers", async () => {
+    bucket.put(`${ledger(CSID)}people/${personKey}/requester`, Buffer.alloc(0));
+    bucket.put(`${ledger(CSID)}people/${personKey}/requester`, Buffer.alloc(0)); // an older version too
+    bucket.put(`${PREFIX}/people/${personKey}/${CSID}/requester`, Buffer.alloc(0));
+    bucket.put(`${PREFIX}/people/${personKey}/${OTHER}/cc`, Buffer.alloc(0)); // another conversation of the person
+    bucket.put(`${ledger(CSID)}failures/0123456789abcdef.json`, Buffer.from('{}'));
+    bucket.put(`${ledger(CSID)}holds/2024-01-01T00-00-00-000Z-add-0123456789abcdef.json`, Buffer.from('{}'));
+
+    const plan = await planErasure(archive, CSID);
+    expect(plan.ledgerVersions).toHaveLength(4);
+    const { receipt } = await executeErasure(archive, plan, options);
+
+    expect(bucket.under(`${ledger(CSID)}people/`)).toEqual([]);
+    expect(bucket.under(`${ledger(CSID)}failures/`)).toEqual([]);
+    expect(bucket.under(`${PREFIX}/people/${personKey}/${CSID}/`)).toEqual([]);
+    expect(bucket.under(`${PREFIX}/people/${personKey}/${OTHER}/`)).toHaveLength(1);
+    expect(bucket.under(`${ledger(CSID)}holds/`)).toHaveLength(1); // hold events are the proof of a hold
+    expect(receipt).toMatchObject({ objectCount: 4, indexEntriesRemoved: 4, complete: true });
+    expect(JSON.stringify(receipt)).not.toContain(personKey); // counted, never named
+  });
+
+  it('answers for a conversation with nothing archived: tombstone and a receipt saying so', async () => {
+    const plan = await planErasure(archive, '999');
+    const { receipt } = await executeErasure(archive, plan, options);
+    expect(receipt).toMatchObject({ nothingArchived: true, objectCount: 0, complete: true, conversationId: '999' });
+    expect(tombstones('999')).toHaveLength(1);
+    expect(receipts()).toHaveLength(1);
   });
 });
 
@@ -218,6 +279,38 @@ describe('dixa-archiver erase (command)', () => {
       expect(printed).toContain(`COMPLIANCE retention until ${FUTURE.toISOString()}`);
       expect(bucket.mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
       expect(bucket.mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('erases every conversation named, each with its tombstone and receipt', async () => {
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await run('--conversation', OTHER, '--conversation', CSID)).toBe(0);
+      const printed = JSON.parse(stdout.mock.calls.map((c) => String(c[0])).join('')) as {
+        receipts: { receipt: ErasureReceipt }[];
+      };
+      expect(printed.receipts.map((r) => r.receipt.conversationId)).toEqual([CSID, OTHER]);
+      expect(bucket.under(prefixOf(CSID))).toEqual([]);
+      expect(bucket.under(prefixOf(OTHER))).toEqual([]);
+      expect(tombstones(CSID)).toHaveLength(1);
+      expect(tombstones(OTHER)).toHaveLength(1);
+      expect(receipts()).toHaveLength(2);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
+  it('erases nothing when any conversation named cannot be erased', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      bucket.versions.find((v) => v.key === second.key)!.legalHold = true;
+      await expect(run('--conversation', OTHER)).rejects.toThrow(/refusing to erase conversation 4711/);
+      expect(bucket.mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+      expect(bucket.mock.commandCalls(PutObjectCommand)).toHaveLength(0); // no tombstone either
     } finally {
       stderr.mockRestore();
     }

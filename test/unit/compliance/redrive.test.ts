@@ -43,7 +43,7 @@ describe('moveWithTask', () => {
       });
     const progress: number[] = [];
     const result = await moveWithTask(sqs, DLQ, QUEUE, { sleep: noSleep, onProgress: (moved) => progress.push(moved) });
-    expect(result).toEqual({ method: 'move-task', moved: 7, failed: 0, leftInDeadLetterQueue: 0 });
+    expect(result).toEqual({ method: 'move-task', moved: 7, droppedErased: 0, failed: 0, leftInDeadLetterQueue: 0 });
     expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)[0]!.args[0].input).toEqual({
       SourceArn: arnOf(DLQ),
       DestinationArn: arnOf(QUEUE),

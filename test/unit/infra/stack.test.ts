@@ -354,20 +354,26 @@ describe('the stack with the default config', () => {
       expect(send?.Resource).toEqual(getAtt(id('Jobs/Queue')));
     });
 
-    it('lets the archiver read/write objects under the prefix only, consume the queue and send to the DLQ', () => {
+    it('lets the archiver write and remove files under conversations/ only, consume the queue and send to the DLQ', () => {
       const statements = statementsOfRole(template, id('Archiver/Lambda/Role'));
       const byResource = (r: unknown) =>
         statements
           .filter((s) => JSON.stringify(s.Resource) === JSON.stringify(r))
           .flatMap(actionsOf)
           .sort();
-      expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/*'))).toEqual([
+      expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'))).toEqual([
         's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
         's3:GetObject',
         's3:ListMultipartUploadParts',
         's3:PutObject',
       ]);
-      expect(byResource(getAtt(id('Archive/Bucket')))).toEqual(['s3:ListBucket']);
+      // Never the whole prefix: receipts, tombstones and hold events are out of its reach.
+      expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/*'))).toEqual([]);
+      expect(byResource(getAtt(id('Archive/Bucket')))).toEqual(['s3:ListBucket', 's3:ListBucketVersions']);
+      const versions = statements.find((s) => actionsOf(s).includes('s3:ListBucketVersions'));
+      expect(versions?.Condition).toEqual({ StringLike: { 's3:prefix': ['dixa/conversations/*'] } });
       expect(byResource(getAtt(id('Jobs/Queue')))).toEqual([
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -385,16 +391,22 @@ describe('the stack with the default config', () => {
         'secretsmanager:GetSecretValue',
       ]);
       expect(byResource(getAtt(id('Archiver/Lambda/Logs')))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-      expect(statements).toHaveLength(6);
+      expect(statements).toHaveLength(8);
     });
 
     it('grants no wildcard action, no "*" resource, no delete but to erasure, and no AWS managed policy to the Lambdas', () => {
       const erasePolicy = id('ComplianceErase/Policy');
+      const archiverRole = id('Archiver/Lambda/Role');
+      const conversations = JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'));
       for (const { owner, statement } of allPolicyStatements(template)) {
         for (const action of actionsOf(statement)) {
           expect(action).not.toContain('*');
           expect(action).not.toMatch(/PutBucket|PutObjectRetention|PutObjectLegalHold|BypassGovernance/);
-          if (owner !== erasePolicy) expect(action, owner).not.toMatch(/Delete(Object|Bucket)/);
+          if (!/Delete(Object|Bucket)/.test(action) || owner === erasePolicy) continue;
+          // The archiver removes what it stored for a conversation erased meanwhile: files and records only.
+          expect(owner, action).toContain(archiverRole);
+          expect(action).toMatch(/^s3:DeleteObject(Version)?$/);
+          expect(JSON.stringify(statement.Resource)).toBe(conversations);
         }
         expect(statement.Resource).not.toBe('*');
       }
@@ -433,15 +445,20 @@ describe('the stack with the default config', () => {
       statements = managedPolicyStatements(template, id('ComplianceErase/Policy'));
     });
 
-    it('grants exactly what `erase` needs: list, read and delete conversations, write receipts', () => {
+    it('grants exactly what `erase` needs: list, read and delete conversations and their index entries, write tombstones and receipts', () => {
       const bucket = id('Archive/Bucket');
+      const index = [
+        objectsArn(bucket, 'dixa/ledger/*/failures/*'),
+        objectsArn(bucket, 'dixa/ledger/*/people/*'),
+        objectsArn(bucket, 'dixa/people/*'),
+      ];
       expect(statements).toEqual([
         {
           Sid: 'ListArchive',
           Effect: 'Allow',
           Action: ['s3:ListBucket', 's3:ListBucketVersions'],
           Resource: getAtt(bucket),
-          Condition: { StringLike: { 's3:prefix': ['dixa/conversations/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['dixa/conversations/*', 'dixa/ledger/*', 'dixa/people/*'] } },
         },
         {
           Sid: 'ReadArchive',
@@ -450,16 +467,28 @@ describe('the stack with the default config', () => {
           Resource: objectsArn(bucket, 'dixa/conversations/*'),
         },
         {
+          Sid: 'ReadIndexLockState',
+          Effect: 'Allow',
+          Action: ['s3:GetObjectLegalHold', 's3:GetObjectRetention'],
+          Resource: index,
+        },
+        {
           Sid: 'ReadObjectLockConfiguration',
           Effect: 'Allow',
           Action: 's3:GetBucketObjectLockConfiguration',
           Resource: getAtt(bucket),
         },
         {
+          Sid: 'WriteTombstones',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: objectsArn(bucket, 'dixa/ledger/*/tombstones/*'),
+        },
+        {
           Sid: 'EraseConversations',
           Effect: 'Allow',
           Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-          Resource: objectsArn(bucket, 'dixa/conversations/*'),
+          Resource: [objectsArn(bucket, 'dixa/conversations/*'), ...index],
         },
         {
           Sid: 'WriteErasureReceipts',
@@ -470,20 +499,15 @@ describe('the stack with the default config', () => {
       ]);
     });
 
-    it('cannot delete (or read) receipts, nor touch anything outside the conversations and receipts folders', () => {
-      const onReceipts = statements.filter((s) => JSON.stringify(s.Resource).includes('erasure-receipts'));
-      expect(onReceipts.flatMap(actionsOf)).toEqual(['s3:PutObject']);
-      const allowed = [
-        JSON.stringify(getAtt(id('Archive/Bucket'))),
-        JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*')),
-        JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/erasure-receipts/*')),
-      ];
-      for (const statement of statements) {
-        expect(statement.Effect).toBe('Allow');
-        expect(allowed).toContain(JSON.stringify(statement.Resource));
+    it('cannot delete (or read) receipts or tombstones, nor touch hold events', () => {
+      for (const folder of ['erasure-receipts', 'tombstones']) {
+        const on = statements.filter((s) => JSON.stringify(s.Resource).includes(folder));
+        expect(on.flatMap(actionsOf)).toEqual(['s3:PutObject']);
       }
-      // The only bucket-level grants: listing limited to conversations, and reading the Object Lock setting.
-      const onBucket = statements.filter((s) => JSON.stringify(s.Resource) === allowed[0]);
+      expect(JSON.stringify(statements)).not.toContain('holds');
+      const onBucket = statements.filter(
+        (s) => JSON.stringify(s.Resource) === JSON.stringify(getAtt(id('Archive/Bucket'))),
+      );
       expect(onBucket.flatMap(actionsOf).sort()).toEqual([
         's3:GetBucketObjectLockConfiguration',
         's3:ListBucket',
@@ -520,6 +544,13 @@ describe('the stack with the default config', () => {
           Effect: 'Allow',
           Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
           Resource: getAtt(id('Jobs/Queue')),
+        },
+        {
+          Sid: 'ListLedgers',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: getAtt(id('Archive/Bucket')),
+          Condition: { StringLike: { 's3:prefix': ['dixa/ledger/*'] } },
         },
       ]);
       const policy = resource(template, id('ComplianceRedrive/Policy')).Properties;
@@ -777,19 +808,27 @@ describe('the stack with every option set', () => {
 
   it('scopes every object grant to the normalized prefix', () => {
     const archiver = statementsOfRole(template, id('Archiver/Lambda/Role'));
-    expect(archiver.map((s) => s.Resource)).toContainEqual(objectsArn(id('Archive/Bucket'), 'archive/dixa/*'));
+    expect(archiver.map((s) => s.Resource)).toContainEqual(
+      objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
+    );
     const compliance = resource(template, id('ComplianceRead/Policy')).Properties.PolicyDocument.Statement;
     expect(compliance[0].Condition).toEqual({ StringLike: { 's3:prefix': ['archive/dixa', 'archive/dixa/*'] } });
     expect(compliance[1].Resource).toEqual(objectsArn(id('Archive/Bucket'), 'archive/dixa/*'));
     const erase = managedPolicyStatements(template, id('ComplianceErase/Policy'));
-    expect(erase[0]?.Condition).toEqual({ StringLike: { 's3:prefix': ['archive/dixa/conversations/*'] } });
+    expect(erase[0]?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['archive/dixa/conversations/*', 'archive/dixa/ledger/*', 'archive/dixa/people/*'] },
+    });
+    const objects = (pattern: string) => objectsArn(id('Archive/Bucket'), `archive/dixa/${pattern}`);
+    const index = [objects('ledger/*/failures/*'), objects('ledger/*/people/*'), objects('people/*')];
     expect(erase.map((s) => JSON.stringify(s.Resource))).toEqual(
       [
         getAtt(id('Archive/Bucket')),
-        objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
+        objects('conversations/*'),
+        index,
         getAtt(id('Archive/Bucket')),
-        objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
-        objectsArn(id('Archive/Bucket'), 'archive/dixa/erasure-receipts/*'),
+        objects('ledger/*/tombstones/*'),
+        [objects('conversations/*'), ...index],
+        objects('erasure-receipts/*'),
         getAtt(id('Archive/Key')),
       ].map((r) => JSON.stringify(r)),
     );
@@ -864,14 +903,16 @@ describe('the stack with Object Lock GOVERNANCE', () => {
     return { bypass, bucket: logicalIdAt(stack, 'Archive/Bucket'), template, stack };
   };
 
-  it('lets the erase policy bypass governance retention on conversations only when eraseBypassGovernance allows it', () => {
+  it('lets the erase policy bypass governance retention on what it erases only when eraseBypassGovernance allows it', () => {
     const { bypass, bucket } = bypassStatements({ eraseBypassGovernance: 'true' });
     expect(bypass).toEqual([
       {
         Sid: 'BypassGovernanceRetention',
         Effect: 'Allow',
         Action: 's3:BypassGovernanceRetention',
-        Resource: objectsArn(bucket, 'dixa/conversations/*'),
+        Resource: ['conversations/*', 'ledger/*/failures/*', 'ledger/*/people/*', 'people/*'].map((pattern) =>
+          objectsArn(bucket, `dixa/${pattern}`),
+        ),
       },
     ]);
   });

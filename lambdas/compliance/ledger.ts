@@ -1,0 +1,161 @@
+/**
+ * A conversation's ledger (docs/storage-layout.md): everything the archive knows about a conversation besides its
+ * files, under `<prefix>/ledger/<csid>/`, read in one listing —
+ *   tombstones/<erasedAt>.json                 write-once: the conversation was erased at erasedAt
+ *   holds/<at>-<add|release>-<matterKey>.json  write-once legal-hold events
+ *   people/<personKey>/<role>                  who took part (the reverse of the people index)
+ *   failures/<linkHash>.json                   files that failed for good
+ * Every reader (archiver, erase, hold, sweep, console) goes through `readLedger`, which returns the raw objects by
+ * folder plus the parsed tombstones; a feature parses its own folder from `ledger.objects` (see `inFolder`), so a
+ * new kind of entry needs no second listing. Keys alone answer the common questions (a tombstone's time is in its
+ * key): reading the ledger costs one ListObjectsV2 request for any ordinary conversation.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { keyStamp, ledgerPrefix, parseKeyStamp } from '../core/keys.ts';
+import { type Archive, listObjects, type StoredObject } from './archive.ts';
+
+export const LEDGER_FOLDERS = ['tombstones', 'holds', 'people', 'failures'] as const;
+export type LedgerFolder = (typeof LEDGER_FOLDERS)[number];
+export const TOMBSTONE_VERSION = 1;
+
+export interface LedgerObject extends StoredObject {
+  /** The first segment below `<prefix>/ledger/<csid>/` (one of LEDGER_FOLDERS, or a folder a newer version added). */
+  folder: string;
+  /** The rest of the key below the folder, e.g. `2024-05-01T08-30-00-123Z.json`. */
+  name: string;
+}
+
+/** A tombstone as its key tells it: enough to decide whether a job is erased, without reading it. */
+export interface TombstoneRef {
+  key: string;
+  erasedAt: Date;
+}
+
+export interface Ledger {
+  conversationId: string;
+  /** Every object under the conversation's ledger prefix, in key order. */
+  objects: LedgerObject[];
+  /** Oldest first. */
+  tombstones: TombstoneRef[];
+}
+
+/** The body of a tombstone. No personal data: ids, times, the receipt's key, who erased and why. */
+export interface Tombstone {
+  tombstoneVersion: typeof TOMBSTONE_VERSION;
+  conversationId: string;
+  erasedAt: string;
+  /** The erasure receipt this erasure writes (written after the deletions; absent while they run). */
+  receiptKey: string;
+  erasedBy: string;
+  reason: string;
+}
+
+export async function readLedger(archive: Archive, conversationId: string): Promise<Ledger> {
+  const objects: StoredObject[] = [];
+  for await (const object of listObjects(archive, ledgerPrefix(archive.prefix, conversationId))) objects.push(object);
+  return parseLedger(archive.prefix, conversationId, objects);
+}
+
+/** The ledger a listing of `<prefix>/ledger/<csid>/` describes (exported for readers that list in bulk). */
+export function parseLedger(prefix: string, conversationId: string, listed: readonly StoredObject[]): Ledger {
+  const root = ledgerPrefix(prefix, conversationId);
+  const objects: LedgerObject[] = [];
+  for (const object of listed) {
+    if (!object.key.startsWith(root)) continue;
+    const rest = object.key.slice(root.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0 || slash === rest.length - 1) continue; // not an entry of any folder
+    objects.push({ ...object, folder: rest.slice(0, slash), name: rest.slice(slash + 1) });
+  }
+  objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const tombstones: TombstoneRef[] = [];
+  for (const object of inFolder({ objects }, 'tombstones')) {
+    const erasedAt = object.name.endsWith('.json') ? parseKeyStamp(object.name.slice(0, -5)) : undefined;
+    if (erasedAt) tombstones.push({ key: object.key, erasedAt });
+  }
+  tombstones.sort((a, b) => a.erasedAt.getTime() - b.erasedAt.getTime());
+  return { conversationId, objects, tombstones };
+}
+
+export function inFolder(ledger: Pick<Ledger, 'objects'>, folder: LedgerFolder): LedgerObject[] {
+  return ledger.objects.filter((object) => object.folder === folder);
+}
+
+export function latestErasure(ledger: Ledger): Date | undefined {
+  return ledger.tombstones.at(-1)?.erasedAt;
+}
+
+/**
+ * Whether the conversation's erasure covers a file of a message created at `createdAt`: yes unless the message is
+ * newer than the latest erasure (new data). A missing or unreadable creation time counts as before (the safe side).
+ */
+export function erasureCovers(ledger: Ledger, createdAt: string | undefined): boolean {
+  const erasedAt = latestErasure(ledger);
+  if (!erasedAt) return false;
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt.replace(/\[[^\]]*\]$/, ''));
+  return Number.isNaN(created) || created <= erasedAt.getTime();
+}
+
+export function tombstoneKey(prefix: string, conversationId: string, erasedAt: Date): string {
+  return `${ledgerPrefix(prefix, conversationId)}tombstones/${keyStamp(erasedAt)}.json`;
+}
+
+/**
+ * Writes a tombstone once (`If-None-Match: *`): an existing tombstone is never replaced. `created: false` when one
+ * with the same time was already there, which still leaves the conversation tombstoned.
+ */
+export async function writeTombstone(
+  archive: Archive,
+  tombstone: Tombstone,
+): Promise<{ key: string; created: boolean }> {
+  const key = tombstoneKey(archive.prefix, tombstone.conversationId, new Date(tombstone.erasedAt));
+  try {
+    await archive.s3.send(
+      new PutObjectCommand({
+        Bucket: archive.bucket,
+        Key: key,
+        Body: `${JSON.stringify(tombstone, null, 2)}\n`,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
+    );
+    return { key, created: true };
+  } catch (error: unknown) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((error as Error).name === 'PreconditionFailed' || status === 412) return { key, created: false };
+    throw error;
+  }
+}
+
+export async function readTombstone(archive: Archive, key: string): Promise<Tombstone> {
+  const out = await archive.s3.send(new GetObjectCommand({ Bucket: archive.bucket, Key: key }));
+  return JSON.parse((await out.Body?.transformToString('utf8')) ?? '') as Tombstone;
+}
+
+/**
+ * Reads each conversation's ledger once per run (backfill, redrive, the sweep): many jobs share a conversation.
+ * A run sees the ledger as it was when first read; the archiver checks again for itself before and after it writes.
+ */
+export function ledgerCache(archive: Archive): (conversationId: string) => Promise<Ledger> {
+  const ledgers = new Map<string, Promise<Ledger>>();
+  return (conversationId) => {
+    let ledger = ledgers.get(conversationId);
+    if (!ledger) {
+      ledger = readLedger(archive, conversationId);
+      ledger.catch(() => ledgers.delete(conversationId));
+      ledgers.set(conversationId, ledger);
+    }
+    return ledger;
+  };
+}
+
+/** Whether an erasure covers a job (by its conversation and creation time), each ledger read once per run. */
+export function erasureCheck(archive: Archive): (job: ErasableJob) => Promise<boolean> {
+  const ledgers = ledgerCache(archive);
+  return async (job) => erasureCovers(await ledgers(job.conversationId), job.createdAt);
+}
+
+export interface ErasableJob {
+  conversationId: string;
+  createdAt?: string;
+}
