@@ -6,7 +6,18 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../lambdas/commons/errors.ts';
 import type { Command } from './command.ts';
 
-export const COMMANDS = ['local', 'sign', 'backfill', 'list', 'get', 'verify', 'erase', 'redrive', 'console'] as const;
+export const COMMANDS = [
+  'local',
+  'sign',
+  'backfill',
+  'sweep',
+  'list',
+  'get',
+  'verify',
+  'erase',
+  'redrive',
+  'console',
+] as const;
 
 const USAGE = `dixa-archiver — archive Dixa conversation files into S3
 

@@ -3,14 +3,13 @@
  * 30 days) or, per conversation, from the message API, and puts the file jobs on the same queue the webhooks
  * feed. Paced to Dixa's limits, resumable from a state file, with a dry run and JSON output.
  */
-import { readFile } from 'node:fs/promises';
 import { sendJobs } from '../../lambdas/aws/queue.ts';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
 import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { FileJob } from '../../lambdas/core/job.ts';
-import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
+import { DEFAULT_FILES_BASE_URL } from '../../lambdas/core/links.ts';
 import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../lambdas/dixa/backfill.ts';
 import {
   DEFAULT_API_BASE_URL,
@@ -24,6 +23,7 @@ import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
 import { createProgress, type ProgressReporter } from '../backfill/progress.ts';
 import { formatSummary, type RunDescription, toJson } from '../backfill/report.ts';
 import type { Command } from '../command.ts';
+import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags, queueTarget } from '../shared/queue-target.ts';
 import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
@@ -225,33 +225,6 @@ function runKey(plan: Plan, queueUrl: string): string {
   return plan.mode === 'export'
     ? `export ${plan.from}..${plan.to} window=${plan.windowDays}d queue=${queueUrl}`
     : `conversations queue=${queueUrl}`;
-}
-
-async function readToken(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
-  let token: string | undefined;
-  if (file) {
-    try {
-      token = (await readFile(file, 'utf8')).trim();
-    } catch (error: unknown) {
-      throw new UserError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    if (!token) throw new UserError(`the token file ${file} is empty`);
-  } else {
-    token = env.DIXA_API_TOKEN?.trim();
-    if (!token) throw new UserError('no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>');
-  }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new UserError('the Dixa API token contains spaces or non-ASCII characters: check the value you set');
-  }
-  return token;
-}
-
-function filesOrigin(value: string | undefined): FilesOrigin {
-  try {
-    return parseFilesBaseUrl(value ?? DEFAULT_FILES_BASE_URL);
-  } catch (error: unknown) {
-    throw new UserError(`DIXA_FILES_BASE_URL: ${(error as Error).message}`);
-  }
 }
 
 /** Whether an erasure covers a job, reading each conversation's ledger once per run. */

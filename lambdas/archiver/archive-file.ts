@@ -15,7 +15,7 @@ import type { Archive } from '../compliance/archive.ts';
 import { erasureCovers, readLedger } from '../compliance/ledger.ts';
 import { deleteVersions, listVersions } from '../compliance/versions.ts';
 import type { FileJob } from '../core/job.ts';
-import { linkHash, objectKey, recordKey } from '../core/keys.ts';
+import { failureKey, linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { normalizeLink } from '../core/links.ts';
 import { type ArchivedFile, buildRecord } from '../core/record.ts';
 import { ByteMeter } from './byte-meter.ts';
@@ -127,6 +127,8 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
   if (await isErased(job, deps)) return erased('before-record');
   await storage.putIfAbsent(recordAt, `${JSON.stringify(buildRecord(job, file), null, 2)}\n`, 'application/json');
   if (await isErased(job, deps)) return erased('after-record');
+  // A file that had failed for good (and was redriven, or came again by another road) is no longer a failure.
+  await storage.removeIfPresent(failureKey(config.prefix, job.conversationId, linkHash(link.path)));
   return { status: 'archived', key, size: file.size, sha256: file.sha256, uploaded: created };
 }
 

@@ -15,7 +15,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { parseFileJob } from '../core/job.ts';
+import { buildFailureMarker } from '../core/failure-marker.ts';
+import { type FileJob, parseFileJob } from '../core/job.ts';
+import { failureKey, linkHash } from '../core/keys.ts';
+import { normalizeLink } from '../core/links.ts';
 import { type ArchiveDeps, archiveFile } from './archive-file.ts';
 import type { ArchiverConfig } from './config.ts';
 import { type ArchiveFailure, toFailure } from './failures.ts';
@@ -75,10 +78,12 @@ export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?
     const failure = toFailure(error);
     if (failure.kind === 'permanent') {
       await deadLetter(deps, record, 'permanent', failure.code, failure.message, about);
+      await markFailed(deps, job, 'permanent', failure.code, failure.message, about);
       return;
     }
     if (receiveCount >= config.maxReceiveCount) {
       await deadLetter(deps, record, 'exhausted', 'exhausted', failure.message, about);
+      await markFailed(deps, job, 'exhausted', 'exhausted', failure.message, about);
       return;
     }
     await retryLater(deps, record, failure, receiveCount, about);
@@ -114,6 +119,36 @@ async function deadLetter(
     reason: code,
     failureReason: reason,
   });
+}
+
+/**
+ * Notes the failure in the conversation's ledger for the daily sweep (lambdas/core/failure-marker.ts). The job is
+ * already on the dead-letter queue, so a failure here is logged and counted, never thrown: throwing would put the
+ * job back on the job queue as well. Without the marker the sweep queues the file again, and it fails again.
+ */
+async function markFailed(
+  deps: ProcessDeps,
+  job: FileJob,
+  failureClass: FailureClass,
+  code: string,
+  reason: string,
+  about: Record<string, unknown>,
+): Promise<void> {
+  const link = normalizeLink(job.url, deps.config.files);
+  if (!link.ok) return;
+  const hash = linkHash(link.path);
+  try {
+    await deps.storage.putJson(
+      failureKey(deps.config.prefix, job.conversationId, hash),
+      buildFailureMarker(job, hash, { failureClass, code, reason }),
+    );
+  } catch (error) {
+    deps.metrics.addMetric('FailureMarkersNotWritten', MetricUnit.Count, 1);
+    deps.logger.warn('could not write the failure marker; the daily sweep will queue this file again', {
+      ...about,
+      error: toFailure(error).message,
+    });
+  }
 }
 
 async function retryLater(

@@ -9,7 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { PartBuffers, uploadStream } from './part-upload.ts';
 import { sendFileBodiesUnsigned } from './unsigned-payload.ts';
 
@@ -48,14 +54,8 @@ export class ArchiveStorage {
     this.#buffers = new PartBuffers(upload.partSizeBytes, upload.queueSize + 1);
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+  exists(key: string): Promise<boolean> {
+    return objectExists(this.s3, this.bucket, key);
   }
 
   /** Streams a file to `key`. `created: false` when the key already held an object (nothing was overwritten). */
@@ -101,6 +101,29 @@ export class ArchiveStorage {
     }
   }
 
+  /** Writes (or replaces) a small JSON object: for notes that may change, such as a failure marker. */
+  async putJson(key: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: `${JSON.stringify(value, null, 2)}\n`,
+        ContentType: 'application/json',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+  }
+
+  /**
+   * Deletes `key` when it exists; true when it did. Looked up first because on a versioned bucket a delete of a
+   * missing key still leaves a delete marker behind.
+   */
+  async removeIfPresent(key: string): Promise<boolean> {
+    if (!(await this.exists(key))) return false;
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    return true;
+  }
+
   /**
    * 412 PreconditionFailed: the key exists. 409 ConditionalRequestConflict: a concurrent write raced ours; it
    * counts as "exists" only once that write is visible, otherwise the caller retries.
@@ -123,6 +146,17 @@ export class ArchiveStorage {
       size += (chunk as Buffer).length;
     }
     return { size, sha256: hash.digest('hex'), contentType: object.ContentType };
+  }
+}
+
+/** HeadObject: true when the key holds an object, false on 404 (needs s3:ListBucket to tell 404 from 403). */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
   }
 }
 

@@ -74,6 +74,16 @@ export function parseKeyStamp(segment: string): Date | undefined {
   return Number.isNaN(at.getTime()) || keyStamp(at) !== segment ? undefined : at;
 }
 
+/** Where the archiver notes that a file failed for good (dead-lettered); removed once the file is archived. */
+export function failureKey(prefix: string, conversationId: string, hashOfLink: string): string {
+  return `${ledgerPrefix(prefix, conversationId)}failures/${hashOfLink}.json`;
+}
+
+/** `<prefix>/reports/completeness/<YYYY-MM-DD>.json`: the daily sweep's report. */
+export function completenessReportKey(prefix: string, day: string): string {
+  return `${prefix ? `${prefix}/` : ''}reports/completeness/${day}.json`;
+}
+
 export function objectKey(prefix: string, conversationId: string, linkPath: string): string {
   return `${conversationPrefix(prefix, conversationId)}${linkHash(linkPath)}/${sanitizeName(lastSegment(linkPath))}`;
 }

@@ -79,6 +79,11 @@ export interface RunOptions {
    * Without it nothing is filtered here; the archiver still skips them.
    */
   isErased?: (job: FileJob) => Promise<boolean>;
+  /**
+   * Which of a unit's jobs to queue (default: all). The daily sweep queues only files that are neither archived,
+   * erased nor failed for good. A failure here fails the unit (reported), not the run.
+   */
+  select?: (jobs: FileJob[], unit: WorkUnit) => Promise<FileJob[]>;
   onUnit?: (result: UnitResult, summary: BackfillSummary) => void;
 }
 
@@ -157,7 +162,7 @@ export async function runBackfill(units: WorkUnit[], options: RunOptions): Promi
 
 async function processUnit(
   unit: WorkUnit,
-  { dryRun, send, checkpoint, isErased }: RunOptions,
+  { dryRun, send, checkpoint, isErased, select }: RunOptions,
   erasedConversations: Set<string>,
 ): Promise<{ result: UnitResult; rejected: RejectedLink[] }> {
   const result: UnitResult = {
@@ -181,7 +186,7 @@ async function processUnit(
     return { result: { ...result, status: 'failed', error: `${unit.label}: ${error.message}` }, rejected: [] };
   }
 
-  const jobs: FileJob[] = [];
+  let jobs: FileJob[] = [];
   let erased = 0;
   for (const job of uniqueJobs(harvest.jobs)) {
     if (isErased && (await isErased(job))) {
@@ -189,6 +194,13 @@ async function processUnit(
       erasedConversations.add(job.conversationId);
     } else {
       jobs.push(job);
+    }
+  }
+  if (select) {
+    try {
+      jobs = await select(jobs, unit);
+    } catch (error: unknown) {
+      return { result: { ...result, status: 'failed', error: `${unit.label}: ${firstLine(error)}` }, rejected: [] };
     }
   }
   if (!dryRun) {

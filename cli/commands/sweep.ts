@@ -1,0 +1,207 @@
+/**
+ * `dixa-archiver sweep`: the daily completeness sweep (lambdas/sweep/sweep.ts) run by hand — against local mode or a
+ * deployed stack's bucket and queue. Writes the completeness report to the bucket and prints it as a table or JSON.
+ */
+import { sendJobs } from '../../lambdas/aws/queue.ts';
+import { objectExists } from '../../lambdas/aws/storage.ts';
+import { UsageError } from '../../lambdas/commons/errors.ts';
+import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
+import {
+  DEFAULT_API_BASE_URL,
+  DEFAULT_EXPORTS_BASE_URL,
+  DixaClient,
+  parseDixaBaseUrl,
+} from '../../lambdas/dixa/dixa-client.ts';
+import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
+import { parseDay, today } from '../../lambdas/dixa/windows.ts';
+import { MAX_SWEEP_DAYS } from '../../lambdas/sweep/config.ts';
+import {
+  ANONYMIZATION_POLICIES,
+  type AnonymizationPolicy,
+  type CompletenessReport,
+  type DayReport,
+  writeReport,
+} from '../../lambdas/sweep/report.ts';
+import { DEFAULT_SWEEP_DAYS, runSweep, sweepWindow } from '../../lambdas/sweep/sweep.ts';
+import type { Command } from '../command.ts';
+import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
+import { parseFlags } from '../shared/flags.ts';
+import { type Column, formatTable, wantsJson } from '../shared/output.ts';
+import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
+import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
+
+type Output = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface SweepCommandDeps {
+  env: NodeJS.ProcessEnv;
+  stdout: Output;
+  stderr: Output;
+  clock: Clock;
+  random: () => number;
+  queueTarget: typeof queueTarget;
+  s3Target: typeof s3Target;
+}
+
+const FLAGS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'follow-anonymization': { type: 'string' },
+  json: { type: 'boolean' },
+  'token-file': { type: 'string' },
+  ...S3_FLAGS,
+  ...QUEUE_FLAGS,
+} as const;
+
+const HELP = `dixa-archiver sweep — check that the archive holds every file Dixa lists, queue what is missing, report
+
+Usage: dixa-archiver sweep [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--json] [options]
+
+What it does:
+  Reads Dixa's Message Export API one UTC day at a time (paced like backfill) and checks every file link of
+  every day: archived, erased on request, failed for good (in the dead-letter queue; redrive retries those), or
+  missing — missing files are queued for the archiver. Writes the completeness report to
+  <prefix>/reports/completeness/<today>.json and prints it. The deployed stack runs the same sweep every day.
+
+Options:
+  --from, --to <day>           UTC days, both included (default: the last ${DEFAULT_SWEEP_DAYS} days up to today; at most ${MAX_SWEEP_DAYS} days)
+  --follow-anonymization <p>   ${ANONYMIZATION_POLICIES.join(' | ')} (default report): what to do with conversations Dixa anonymized
+  --json                       print the report as JSON (the default when stdout is not a terminal)
+  --token-file <path>          file holding the Dixa API token (default: $DIXA_API_TOKEN)
+
+${S3_FLAGS_HELP}
+
+${QUEUE_FLAGS_HELP}
+
+Exit status: 0 when every day was read and checked (complete or not), 1 when a day is unproven.
+
+Environment: DIXA_API_TOKEN, DIXA_EXPORTS_BASE_URL (default ${DEFAULT_EXPORTS_BASE_URL}), DIXA_API_BASE_URL (default
+${DEFAULT_API_BASE_URL}), DIXA_FILES_BASE_URL, ARCHIVE_BUCKET, ARCHIVE_PREFIX, S3_ENDPOINT, JOB_QUEUE_URL, SQS_ENDPOINT.
+
+Examples:
+  dixa-archiver sweep --bucket acme-dixa-archive --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/dixa-file-jobs
+  dixa-archiver sweep --from 2025-03-01 --to 2025-03-07 --json \\
+      --endpoint http://127.0.0.1:4569 --queue-url http://127.0.0.1:4566/000000000000/file-jobs --sqs-endpoint http://127.0.0.1:4566
+`;
+
+export function createSweepCommand(overrides: Partial<SweepCommandDeps> = {}): Command {
+  return {
+    name: 'sweep',
+    summary: 'check that every file Dixa lists is archived, queue what is missing, write the completeness report',
+    help: HELP,
+    async run(argv) {
+      const deps: SweepCommandDeps = {
+        env: process.env,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        clock: systemClock,
+        random: Math.random,
+        queueTarget,
+        s3Target,
+        ...overrides,
+      };
+      return sweep(parseFlags(argv, FLAGS), deps);
+    },
+  };
+}
+
+export const command: Command = createSweepCommand();
+
+type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
+async function sweep(flags: Flags, deps: SweepCommandDeps): Promise<number> {
+  const { env, clock } = deps;
+  const window = windowFromFlags(flags, clock.now());
+  const policy = policyFromFlag(flags['follow-anonymization']);
+  const token = await readToken(flags['token-file'], env);
+  const dixa = new DixaClient({
+    token,
+    exportsBaseUrl: parseDixaBaseUrl(env.DIXA_EXPORTS_BASE_URL ?? DEFAULT_EXPORTS_BASE_URL, 'DIXA_EXPORTS_BASE_URL'),
+    apiBaseUrl: parseDixaBaseUrl(env.DIXA_API_BASE_URL ?? DEFAULT_API_BASE_URL, 'DIXA_API_BASE_URL'),
+    clock,
+    random: deps.random,
+    onRetry: (event) => deps.stderr.write(`  Dixa: ${event.reason}; waiting ${Math.ceil(event.waitMs / 1000)} s\n`),
+  });
+  const archive = deps.s3Target(
+    { endpoint: flags.endpoint, bucket: flags.bucket, prefix: flags.prefix, region: flags.region },
+    env,
+  );
+  const queue = deps.queueTarget(
+    { queueUrl: flags['queue-url'], endpoint: flags['sqs-endpoint'], region: flags.region },
+    env,
+  );
+  await checkQueue(queue);
+
+  const report = await runSweep(
+    {
+      dixa,
+      archive,
+      files: filesOrigin(env.DIXA_FILES_BASE_URL),
+      clock,
+      exists: (key) => objectExists(archive.s3, archive.bucket, key),
+      send: async (jobs, traceId) => {
+        await sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId: `sweep ${traceId}` });
+      },
+    },
+    {
+      ...window,
+      followAnonymization: policy,
+      trigger: 'cli',
+      onDay: (day) => deps.stderr.write(`  ${day.day}: ${day.status}${day.errors[0] ? ` (${day.errors[0]})` : ''}\n`),
+    },
+  );
+  const key = await explainS3Errors(archive, () => writeReport(archive, report));
+  if (wantsJson(flags.json, deps.stdout))
+    deps.stdout.write(`${JSON.stringify({ reportKey: key, ...report }, null, 2)}\n`);
+  else deps.stdout.write(`${formatReport(report)}\n`);
+  deps.stderr.write(`Report: s3://${archive.bucket}/${key}\n`);
+  return report.status === 'unproven' ? 1 : 0;
+}
+
+function windowFromFlags(flags: Flags, now: number): { from: string; to: string } {
+  const fallback = sweepWindow(now, DEFAULT_SWEEP_DAYS);
+  const to = flags.to ?? (flags.from ? today(now) : fallback.to);
+  const from = flags.from ?? (flags.to ? to : fallback.from);
+  const start = parseDay(from, '--from');
+  const end = parseDay(to, '--to');
+  if (end < start) throw new UsageError(`--to ${to} is before --from ${from}`);
+  if (start > parseDay(today(now), 'today')) throw new UsageError(`--from ${from} is in the future`);
+  if ((end - start) / 86_400_000 + 1 > MAX_SWEEP_DAYS) {
+    throw new UsageError(`a sweep covers at most ${MAX_SWEEP_DAYS} days; use backfill for longer ranges`);
+  }
+  return { from, to };
+}
+
+function policyFromFlag(value: string | undefined): AnonymizationPolicy {
+  if (value === undefined) return 'report';
+  if (!(ANONYMIZATION_POLICIES as readonly string[]).includes(value)) {
+    throw new UsageError(`--follow-anonymization must be one of ${ANONYMIZATION_POLICIES.join(', ')}`);
+  }
+  return value as AnonymizationPolicy;
+}
+
+const COLUMNS: Column<DayReport>[] = [
+  { header: 'DAY', value: (d) => d.day },
+  { header: 'STATUS', value: (d) => d.status },
+  { header: 'LINKED', value: (d) => String(d.linked), align: 'right' },
+  { header: 'ARCHIVED', value: (d) => String(d.archived), align: 'right' },
+  { header: 'QUEUED NOW', value: (d) => String(d.queued), align: 'right' },
+  { header: 'IN DLQ', value: (d) => String(d.deadLettered), align: 'right' },
+  { header: 'ERASED', value: (d) => String(d.erased), align: 'right' },
+  { header: 'NOT ARCHIVABLE', value: (d) => String(d.notArchivable), align: 'right' },
+];
+
+export function formatReport(report: CompletenessReport): string {
+  const lines = [
+    `Completeness ${report.from} .. ${report.to}: ${report.status.toUpperCase()}`,
+    '',
+    formatTable(report.days, COLUMNS),
+  ];
+  const failed = report.days.flatMap((d) => d.deadLetteredReasons.map((r) => ({ day: d.day, ...r })));
+  if (failed.length > 0) {
+    lines.push('', 'Failed for good (in the dead-letter queue; `dixa-archiver redrive` retries them):');
+    for (const r of failed) lines.push(`  ${r.day}  ${r.count} × ${r.code}: ${r.example}`);
+  }
+  const errors = report.days.flatMap((d) => d.errors.map((e) => `  ${d.day}  ${e}`));
+  if (errors.length > 0) lines.push('', 'Unproven (nothing is claimed for these days):', ...errors);
+  return lines.join('\n');
+}
