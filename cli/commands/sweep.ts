@@ -163,8 +163,8 @@ function windowFromFlags(flags: Flags, now: number): { from: string; to: string 
   const from = flags.from ?? (flags.to ? to : fallback.from);
   const start = parseDay(from, '--from');
   const end = parseDay(to, '--to');
-  if (end < start) throw new UsageError(`--to ${to} is before --from ${from}`);
   if (start > parseDay(today(now), 'today')) throw new UsageError(`--from ${from} is in the future`);
+  if (end < start) throw new UsageError(`--to ${to} is before --from ${from}`);
   if ((end - start) / 86_400_000 + 1 > MAX_SWEEP_DAYS) {
     throw new UsageError(`a sweep covers at most ${MAX_SWEEP_DAYS} days; use backfill for longer ranges`);
   }

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import type { ArchiverConfig } from '../../lambdas/archiver/config.ts';
@@ -64,6 +69,12 @@ export interface Harness {
   deps: ProcessDeps;
   /** Runs the real handler on one SQS event made of these deliveries. */
   deliver(...deliveries: Delivery[]): Promise<SQSBatchResponse>;
+  /**
+   * What the Lambda event source does with the job queue until it is empty: receive, invoke the handler, delete
+   * what it did not report as failed; a failed job becomes visible again at once and is retried, up to the
+   * archiver's own dead-letter limit. Returns how many distinct jobs were delivered.
+   */
+  drain(): Promise<number>;
   keyOf(job: FileJob): string;
   stored(key: string): Promise<Buffer | undefined>;
   head(key: string): Promise<{ size: number; contentType?: string; metadata: Record<string, string> } | undefined>;
@@ -153,6 +164,39 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
   };
 
+  const deliver = (...deliveries: Delivery[]) => handler({ Records: deliveries.map(toRecord) }, lambdaContext());
+  const drain = async () => {
+    const delivered = new Set<string>();
+    const QueueUrl = config.jobQueueUrl;
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: 10,
+          AttributeNames: ['All'],
+          VisibilityTimeout: 120,
+        }),
+      );
+      if (Messages.length === 0) return delivered.size;
+      const response = await deliver(
+        ...Messages.map((m) => ({
+          job: m.Body!,
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+        })),
+      );
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const m of Messages) {
+        delivered.add(m.MessageId!);
+        const handle = { QueueUrl, ReceiptHandle: m.ReceiptHandle! };
+        if (failed.has(m.MessageId!))
+          await sqs.send(new ChangeMessageVisibilityCommand({ ...handle, VisibilityTimeout: 0 }));
+        else await sqs.send(new DeleteMessageCommand(handle));
+      }
+    }
+  };
+
   return {
     files,
     s3,
@@ -160,7 +204,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     secrets,
     deps,
-    deliver: (...deliveries) => handler({ Records: deliveries.map(toRecord) }, lambdaContext()),
+    deliver,
+    drain,
     keyOf,
     stored,
     async head(key) {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackfillCommand } from '../../cli/commands/backfill.ts';
 import { executeErasure, planErasure } from '../../lambdas/compliance/erase.ts';
@@ -73,38 +72,6 @@ async function backfill(args: string[], output = sink(), state = 'state.json'): 
   return command.run([...args, '--queue-url', harness.config.jobQueueUrl, '--state', join(dir, state)]);
 }
 
-/**
- * What the Lambda event source does: receive, invoke the handler, delete what it did not report as failed; a failed
- * job becomes visible again at once (instead of after its visibility timeout) and is retried, up to the archiver's
- * own dead-letter limit. Returns how many distinct jobs were delivered.
- */
-async function drainQueueThroughArchiver(): Promise<number> {
-  const delivered = new Set<string>();
-  const QueueUrl = harness.config.jobQueueUrl;
-  for (;;) {
-    const { Messages = [] } = await harness.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'], VisibilityTimeout: 120 }),
-    );
-    if (Messages.length === 0) return delivered.size;
-    const response = await harness.deliver(
-      ...Messages.map((m) => ({
-        job: m.Body!,
-        messageId: m.MessageId,
-        receiptHandle: m.ReceiptHandle,
-        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-      })),
-    );
-    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const m of Messages) {
-      delivered.add(m.MessageId!);
-      const handle = { QueueUrl, ReceiptHandle: m.ReceiptHandle! };
-      if (failed.has(m.MessageId!))
-        await harness.sqs.send(new ChangeMessageVisibilityCommand({ ...handle, VisibilityTimeout: 0 }));
-      else await harness.sqs.send(new DeleteMessageCommand(handle));
-    }
-  }
-}
-
 function serve(files: ExpectedFile[]) {
   for (const file of files) {
     const contentType = file.kind === 'recording' ? 'audio/mpeg' : file.kind === 'voicemail' ? 'audio/wav' : undefined;
@@ -127,7 +94,7 @@ describe('backfill → queue → archiver → S3', () => {
     const expected = dixa.exportData(Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 15));
     serve(expected.files);
     expect(await backfill(['--from', '2024-03-01', '--to', '2024-03-14', '--window-days', '7'])).toBe(0);
-    expect(await drainQueueThroughArchiver()).toBe(expected.files.length);
+    expect(await harness.drain()).toBe(expected.files.length);
 
     const kinds = new Set(expected.files.map((f) => f.kind));
     expect(kinds).toEqual(new Set(['attachment', 'recording', 'voicemail']));
@@ -141,7 +108,7 @@ describe('backfill → queue → archiver → S3', () => {
     const expected = dixa.conversationData('5550');
     serve(expected.files);
     expect(await backfill(['--conversation', '5550'])).toBe(0);
-    expect(await drainQueueThroughArchiver()).toBe(expected.files.length);
+    expect(await harness.drain()).toBe(expected.files.length);
     expect(expected.files.some((f) => f.kind === 'recording')).toBe(true);
     for (const file of expected.files) await expectArchived(file, 'messages-api');
     expect(await harness.deadLetters()).toEqual([]);
@@ -175,7 +142,7 @@ describe('backfill after an erasure', () => {
     serve(expected.files);
     const range = ['--from', '2024-03-01', '--to', '2024-03-07'];
     expect(await backfill(range)).toBe(0);
-    await drainQueueThroughArchiver();
+    await harness.drain();
     const erasedId = expected.files[0]!.conversationId;
     const erasedFiles = expected.files.filter((f) => f.conversationId === erasedId).length;
     expect(await filesOf(erasedId)).toHaveLength(2 * erasedFiles);
@@ -189,14 +156,14 @@ describe('backfill after an erasure', () => {
     expect(await backfill([...range, '--bucket', BUCKET, '--json'], named.stream, 'state-2.json')).toBe(0);
     expect(named.json().totals.erased).toEqual({ jobs: erasedFiles, conversations: 1 });
     expect(named.json().totals.jobCount).toBe(expected.files.length - erasedFiles);
-    await drainQueueThroughArchiver();
+    await harness.drain();
     expect(await filesOf(erasedId)).toEqual([]);
 
     // Without it: the jobs are queued, and the archiver skips them (its own check).
     const unnamed = capture();
     expect(await backfill([...range, '--json'], unnamed.stream, 'state-3.json')).toBe(0);
     expect(unnamed.json().totals).toMatchObject({ erased: null, jobCount: expected.files.length });
-    await drainQueueThroughArchiver();
+    await harness.drain();
     expect(await filesOf(erasedId)).toEqual([]);
     expect(await harness.deadLetters()).toEqual([]);
     for (const file of expected.files.filter((f) => f.conversationId !== erasedId))

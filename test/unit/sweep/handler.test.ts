@@ -1,0 +1,130 @@
+/**
+ * The sweep Lambda: it sweeps the last SWEEP_DAYS days, writes the report, publishes one metric per count, and
+ * fails the invocation (for the "sweep failed" alarm) when a day is unproven — after writing the report.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { metrics } from '../../../lambdas/commons/powertools.ts';
+import { parseFileJob } from '../../../lambdas/core/job.ts';
+import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
+import { DixaError } from '../../../lambdas/dixa/dixa-client.ts';
+import { createSweepHandler, type SweepRun } from '../../../lambdas/sweep/handler.ts';
+import type { CompletenessReport } from '../../../lambdas/sweep/report.ts';
+import { BUCKET, PREFIX, VersionedBucket } from '../compliance/versioned-bucket.ts';
+
+const NOW = Date.UTC(2025, 0, 15, 6);
+const files = parseFilesBaseUrl('https://files.dixa.io');
+
+let bucket: VersionedBucket;
+let sent: string[];
+let exportCalls: string[];
+beforeEach(() => {
+  bucket = new VersionedBucket();
+  sent = [];
+  exportCalls = [];
+  vi.spyOn(metrics, 'addMetric');
+  vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+});
+afterEach(() => {
+  bucket.restore();
+  vi.restoreAllMocks();
+});
+
+function run(overrides: Partial<SweepRun> = {}, failDay?: string): SweepRun {
+  return {
+    sweepDays: 3,
+    followAnonymization: 'report',
+    token: async () => 'token',
+    deps: {
+      archive: { s3: bucket.client, bucket: BUCKET, prefix: PREFIX },
+      files,
+      clock: { now: () => NOW },
+      exists: async (key) => bucket.versions.some((v) => v.key === key),
+      send: async (jobs) => {
+        sent.push(...jobs.map((j) => j.url));
+      },
+      dixa: () => ({
+        async exportMessages(window) {
+          exportCalls.push(window.firstDay);
+          if (window.firstDay === failDay) throw new DixaError('exports.dixa.io answered 500 Internal Server Error');
+          return [
+            {
+              id: `m-${window.firstDay}`,
+              csid: 7,
+              created_at: window.startMs + 1000,
+              attached_files: [`/private/org/attachments/${window.firstDay}/a.pdf`],
+            },
+          ];
+        },
+      }),
+    },
+    ...overrides,
+  };
+}
+
+const storedReport = (): CompletenessReport =>
+  JSON.parse(bucket.versions.find((v) => v.key === `${PREFIX}/reports/completeness/2025-01-15.json`)!.body.toString());
+
+describe('sweep handler', () => {
+  it('sweeps the last sweepDays days, writes the report and publishes every count', async () => {
+    const result = await createSweepHandler(() => run())({});
+    expect(exportCalls).toEqual(['2025-01-13', '2025-01-14', '2025-01-15']);
+    expect(result).toEqual({ reportKey: `${PREFIX}/reports/completeness/2025-01-15.json`, status: 'incomplete' });
+    expect(sent).toHaveLength(3);
+    for (const url of sent)
+      expect(
+        parseFileJob(
+          JSON.stringify({
+            v: 1,
+            url,
+            visibility: 'private',
+            kind: 'attachment',
+            conversationId: '7',
+            source: 'export',
+          }),
+          files,
+        ).ok,
+      ).toBe(true);
+    const report = storedReport();
+    expect(report).toMatchObject({ trigger: 'schedule', from: '2025-01-13', to: '2025-01-15', status: 'incomplete' });
+    expect(report.totals).toMatchObject({ linked: 3, queued: 3, archived: 0 });
+    expect(metrics.addMetric).toHaveBeenCalledWith('MissedFiles', 'Count', 3);
+    expect(metrics.addMetric).toHaveBeenCalledWith('SweepLinkedFiles', 'Count', 3);
+    expect(metrics.addMetric).toHaveBeenCalledWith('SweepUnprovenDays', 'Count', 0);
+  });
+
+  it('fails the invocation when a day is unproven, after writing the report that says which', async () => {
+    await expect(createSweepHandler(() => run({}, '2025-01-14'))({})).rejects.toThrow(
+      /could not prove 1 day\(s\).*500/,
+    );
+    const report = storedReport();
+    expect(report.days.map((d) => d.status)).toEqual(['incomplete', 'unproven', 'incomplete']);
+    expect(metrics.addMetric).toHaveBeenCalledWith('SweepUnprovenDays', 'Count', 1);
+  });
+
+  it('an empty token in the secret proves nothing and says why; Dixa is not asked', async () => {
+    await expect(createSweepHandler(() => run({ token: async () => '' }))({})).rejects.toThrow(/apiToken is empty/);
+    expect(exportCalls).toEqual([]);
+    expect(storedReport().days.every((d) => d.status === 'unproven' && /apiToken is empty/.test(d.errors[0]!))).toBe(
+      true,
+    );
+  });
+
+  it('stops starting days when the Lambda runs out of time, and reports those days unproven', async () => {
+    let now = NOW;
+    const slow = run();
+    slow.deps.clock = { now: () => now };
+    const dixa = slow.deps.dixa;
+    slow.deps.dixa = (token) => {
+      const client = dixa(token);
+      return {
+        async exportMessages(window) {
+          now += 5 * 60_000; // every day takes five minutes
+          return client.exportMessages(window);
+        },
+      };
+    };
+    const context = { getRemainingTimeInMillis: () => 10.5 * 60_000 } as never;
+    await expect(createSweepHandler(() => slow)({}, context)).rejects.toThrow(/ran out of time/);
+    expect(storedReport().days.map((d) => d.status)).toEqual(['incomplete', 'incomplete', 'unproven']);
+  });
+});
