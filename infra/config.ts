@@ -13,6 +13,9 @@ import {
 } from '../lambdas/archiver/config.ts';
 import { normalizePrefix } from '../lambdas/core/keys.ts';
 import { DEFAULT_FILES_BASE_URL, parseFilesBaseUrl } from '../lambdas/core/links.ts';
+import { MAX_SWEEP_DAYS } from '../lambdas/sweep/config.ts';
+import { ANONYMIZATION_POLICIES, type AnonymizationPolicy } from '../lambdas/sweep/report.ts';
+import { DEFAULT_SWEEP_DAYS } from '../lambdas/sweep/sweep.ts';
 
 export type ArchiveEncryption = 'SSE-S3' | 'SSE-KMS';
 export type ObjectLockMode = 'NONE' | 'GOVERNANCE' | 'COMPLIANCE';
@@ -54,6 +57,14 @@ export interface StackConfig {
   alarmEmail: string | undefined;
   oldestJobAlarmMinutes: number;
   logRetentionDays: number;
+  /** The UTC hour (0-23) the daily completeness sweep runs at, or `none` for no scheduled sweep. */
+  sweepSchedule: number | 'none';
+  /** Days the daily sweep looks back (overlapping runs catch what a failed run missed). */
+  sweepDays: number;
+  /** What the sweep does with conversations Dixa anonymized: list them (report), erase them, or ignore (off). */
+  followAnonymization: AnonymizationPolicy;
+  /** Alarm when one sweep run had to queue more missed files than this (webhooks are failing). */
+  sweepMissedFilesAlarmThreshold: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<StackConfig> = {
@@ -86,6 +97,10 @@ export const DEFAULT_CONFIG: Readonly<StackConfig> = {
   alarmEmail: undefined,
   oldestJobAlarmMinutes: 60,
   logRetentionDays: 365,
+  sweepSchedule: 5,
+  sweepDays: DEFAULT_SWEEP_DAYS,
+  followAnonymization: 'report',
+  sweepMissedFilesAlarmThreshold: 10,
 };
 
 /** CloudWatch Logs accepts only these retention periods (RetentionDays; 9999 = never expire). */
@@ -149,6 +164,10 @@ export function parseConfig(get: ContextReader, allKeys: readonly string[] = [])
     alarmEmail: read.optionalPattern('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address'),
     oldestJobAlarmMinutes: read.integer('oldestJobAlarmMinutes', 1, 20_160),
     logRetentionDays: read.integer('logRetentionDays', 1, 9999),
+    sweepSchedule: read.hourOrNone('sweepSchedule'),
+    sweepDays: read.integer('sweepDays', 1, MAX_SWEEP_DAYS),
+    followAnonymization: read.oneOf('followAnonymization', ANONYMIZATION_POLICIES),
+    sweepMissedFilesAlarmThreshold: read.integer('sweepMissedFilesAlarmThreshold', 0, 1_000_000),
   };
   checkCombinations(config);
   return config;
@@ -237,6 +256,18 @@ class Reader {
       throw invalid(key, `an integer ${min}-${max}`, value);
     }
     return number;
+  }
+
+  /** An hour of the day 0-23 (a number, or a string from `-c`), or the word `none`. */
+  hourOrNone(key: keyof StackConfig): number | 'none' {
+    const value = this.raw(key);
+    if (value === undefined) return this.default(key) as number | 'none';
+    if (value === 'none') return 'none';
+    const hour = typeof value === 'string' && /^\d{1,2}$/.test(value.trim()) ? Number(value) : value;
+    if (typeof hour !== 'number' || !Number.isInteger(hour) || hour < 0 || hour > 23) {
+      throw invalid(key, 'an hour 0-23 (UTC) or "none"', value);
+    }
+    return hour;
   }
 
   /** `true`/`false` from cdk.json, or the strings "true"/"false" from `-c key=value`. */

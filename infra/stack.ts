@@ -1,7 +1,7 @@
 /**
  * The whole pipeline in one stack:
  *   Dixa ─▶ WebhookApi ─▶ IngestFunction ─▶ JobQueue ─▶ ArchiverFunction ─▶ ArchiveBucket
- * plus the Dixa secret, the managed policies for people (compliance read, erase, redrive), alarms and a dashboard. Settings come from StackConfig.
+ * plus the daily completeness sweep, the Dixa secret, the managed policies for people (compliance read, erase, redrive), alarms and a dashboard. Settings come from StackConfig.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,7 @@ import { DixaSecret } from './constructs/dixa-secret.ts';
 import { IngestFunction } from './constructs/ingest-function.ts';
 import { JobQueue } from './constructs/job-queue.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { SweepFunction } from './constructs/sweep-function.ts';
 import { WebhookApi } from './constructs/webhook-api.ts';
 
 /** AWS's advice for SQS event sources: a visibility timeout of at least six times the function timeout. */
@@ -51,6 +52,7 @@ export class DixaArchiverStack extends Stack {
       burstLimit: config.apiBurstLimit,
       logRetention,
     });
+    const sweep = new SweepFunction(this, 'Sweep', { settings: config, secret, jobs, archive, logRetention });
     const compliance = new ComplianceReadPolicy(this, 'ComplianceRead', archive, config.archivePrefix);
     const erase = new ComplianceErasePolicy(this, 'ComplianceErase', {
       archive,
@@ -71,6 +73,7 @@ export class DixaArchiverStack extends Stack {
       api: webhook.api,
       alarmEmail: config.alarmEmail,
       oldestJobAlarmMinutes: config.oldestJobAlarmMinutes,
+      sweep: { function: sweep.function, missedFilesThreshold: config.sweepMissedFilesAlarmThreshold },
     });
 
     const outputs: Record<string, [string, string]> = {

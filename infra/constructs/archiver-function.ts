@@ -2,7 +2,8 @@
  * The archiver Lambda (lambdas/archiver/handler.ts): consumes file jobs, streams each file from Dixa into the
  * archive bucket, moves permanent failures to the dead-letter queue. It may only read the Dixa secret, consume
  * the job queue, send to the DLQ, read/write files and records under `<prefix>/conversations/` (deleting only what it
- * stored for a conversation erased meanwhile), and list the bucket (the "already archived?" check, the ledger).
+ * stored for a conversation erased meanwhile), list the bucket (the "already archived?" check, the ledger), and note, read and remove its own failure
+ * markers in the ledger.
  */
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,7 +11,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { conversationsRoot } from '../../lambdas/core/keys.ts';
+import { conversationsRoot, ledgerPrefix } from '../../lambdas/core/keys.ts';
 import type { StackConfig } from '../config.ts';
 import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
@@ -90,6 +91,16 @@ export class ArchiverFunction extends Construct {
         resources: [conversationObjects],
       }),
     );
+    // A failure marker is written when a job is dead-lettered, and looked up and removed once the file is archived
+    // after all (for the daily sweep); nothing else of the ledger is the archiver's to write.
+    const failureMarkers = `${ledgerPrefix(settings.archivePrefix, '*')}failures/*`;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'FailureMarkers',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [archive.bucket.arnForObjects(failureMarkers)],
+      }),
+    );
     fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'RemoveFilesOfErasedConversations',
@@ -124,6 +135,11 @@ export class ArchiverFunction extends Construct {
       `${nagRef(archive.bucket)}/${conversations}`,
       'Object keys are derived from each job at run time; the grant is confined to the conversations folder of the ' +
         'archive prefix (not receipts, tombstones or the ledger).',
+    );
+    acknowledgeWildcardResource(
+      fn.role ?? fn,
+      `${nagRef(archive.bucket)}/${failureMarkers}`,
+      'Failure markers are keyed by conversation and link hash; the grant is confined to the ledger failures folders.',
     );
     this.function = fn;
   }

@@ -34,6 +34,8 @@ export interface MonitoringProps {
   api: IHttpApi;
   alarmEmail: string | undefined;
   oldestJobAlarmMinutes: number;
+  /** The daily completeness sweep, and how many missed files in one run mean that webhooks are failing. */
+  sweep: { function: IFunction; missedFilesThreshold: number };
 }
 
 export class Monitoring extends Construct {
@@ -78,15 +80,29 @@ export class Monitoring extends Construct {
     );
 
     // The Lambdas' own EMF metrics (lambdas/commons/powertools.ts): dimension `service`, plus `reason` on failures.
-    const own = (metricName: string, label: string) =>
+    const own = (metricName: string, label?: string, period = PERIOD) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { service: SERVICE_NAME },
         statistic: 'Sum',
-        period: PERIOD,
-        label,
+        period,
+        ...(label ? { label } : {}),
       });
+
+    // The sweep fails its invocation when a day is unproven (and on any crash or timeout).
+    this.alarm(
+      'SweepFailed',
+      props.sweep.function.metricErrors({ period: PERIOD }),
+      0,
+      'The completeness sweep failed: some days are unproven (see the latest completeness report)',
+    );
+    this.alarm(
+      'SweepMissedFiles',
+      own('MissedFiles', undefined, Duration.hours(1)),
+      props.sweep.missedFilesThreshold,
+      `The completeness sweep queued more than ${props.sweep.missedFilesThreshold} files that webhooks had missed`,
+    );
     const permanentFailuresByReason = new MathExpression({
       expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="PermanentFailures"', 'Sum', ${PERIOD.toSeconds()})`,
       label: 'moved to DLQ:',
@@ -107,6 +123,12 @@ export class Monitoring extends Construct {
             props.archiver.metricErrors({ period: PERIOD, label: 'archiver errors' }),
             props.ingest.metricErrors({ period: PERIOD, label: 'ingest errors' }),
             props.api.metricServerError({ period: PERIOD, label: 'webhook 5xx' }),
+          ]),
+          graph('Completeness sweep', [
+            own('SweepLinkedFiles', 'files Dixa links', Duration.days(1)),
+            own('MissedFiles', 'missed, queued', Duration.days(1)),
+            own('SweepDeadLetteredFiles', 'failed for good', Duration.days(1)),
+            own('SweepUnprovenDays', 'unproven days', Duration.days(1)),
           ]),
           graph('Queue depth', [
             props.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' }),

@@ -14,9 +14,10 @@ import { createSweepCommand } from '../../cli/commands/sweep.ts';
 import { failureKey, ledgerPrefix, linkHash } from '../../lambdas/core/keys.ts';
 import type { CompletenessReport } from '../../lambdas/sweep/report.ts';
 import { createFakeClock, DAY_MS, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import { SWEEP_API_TOKEN } from '../fakes/test-secrets.ts';
 import { BUCKET, fileJob, type Harness, PREFIX, startHarness } from './archiver-harness.ts';
 
-const TOKEN = 'sweep-token';
+const TOKEN = SWEEP_API_TOKEN;
 const NOW = Date.UTC(2025, 0, 15, 12);
 const FIRST_DAY = Date.UTC(2025, 0, 13);
 const DAYS = ['2025-01-13', '2025-01-14', '2025-01-15'];

@@ -3,6 +3,7 @@
  * that describes it, nothing else in the bucket, exactly the missing files on the dead-letter queue (each with
  * its reason), no job left on the queue or in the journal, no multipart upload left on s3rver's disk.
  */
+
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../../lambdas/commons/map-limit.ts';
+import { failureKey } from '../../lambdas/core/keys.ts';
 import { parseRecord } from '../../lambdas/core/record.ts';
 import { contentSha256 } from '../fakes/files-server.ts';
 import type { PlannedFile } from './plan.ts';
@@ -60,6 +62,9 @@ export async function checkArchive(
   const folders = new Set<string>();
   for (const e of expected) {
     explained.add(e.key).add(`${e.key}.json`);
+    // A file that does not exist is dead-lettered, and the archiver notes that in the conversation's ledger.
+    const [csid, hash] = e.key.slice(`${prefix}/conversations/`.length).split('/');
+    if (e.file.missing) explained.add(failureKey(prefix, csid!, hash!));
     folders.add(e.key.slice(0, e.key.lastIndexOf('/') + 1));
   }
 

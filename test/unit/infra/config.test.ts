@@ -46,6 +46,10 @@ const BAD_VALUES: [string, unknown, string][] = [
   ['eraseBypassGovernance', 1, 'Invalid context "eraseBypassGovernance": expected true or false, got 1'],
   ['accessLogExpireDays', '0', 'Invalid context "accessLogExpireDays": expected an integer 1-36500, got "0"'],
   ['oldestJobAlarmMinutes', '0', 'Invalid context "oldestJobAlarmMinutes": expected an integer 1-20160, got "0"'],
+  ['sweepSchedule', '24', 'Invalid context "sweepSchedule": expected an hour 0-23 (UTC) or "none", got "24"'],
+  ['sweepDays', '0', 'Invalid context "sweepDays": expected an integer 1-31, got "0"'],
+  ['followAnonymization', 'delete', 'Invalid context "followAnonymization": expected one of report, erase, off'],
+  ['sweepMissedFilesAlarmThreshold', '-1', 'Invalid context "sweepMissedFilesAlarmThreshold": expected an integer'],
   ['logRetentionDays', '10', 'Invalid context "logRetentionDays": expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120'],
   ['archiveEncryption', 'KMS', 'Invalid context "archiveEncryption": expected one of SSE-S3, SSE-KMS, got "KMS"'],
   [

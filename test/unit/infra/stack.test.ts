@@ -233,7 +233,7 @@ describe('the stack with the default config', () => {
       }
     });
 
-    it('may be read by the two Lambdas only', () => {
+    it('may be read by the three Lambdas only (ingest, archiver, sweep)', () => {
       const readers = allPolicyStatements(template)
         .filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('secretsmanager:')))
         .map(({ owner, statement }) => {
@@ -248,6 +248,7 @@ describe('the stack with the default config', () => {
         [
           JSON.stringify([{ Ref: id('Ingest/Lambda/Role') }]),
           JSON.stringify([{ Ref: id('Archiver/Lambda/Role') }]),
+          JSON.stringify([{ Ref: id('Sweep/Lambda/Role') }]),
         ].sort(),
       );
     });
@@ -391,26 +392,37 @@ describe('the stack with the default config', () => {
         'secretsmanager:GetSecretValue',
       ]);
       expect(byResource(getAtt(id('Archiver/Lambda/Logs')))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-      expect(statements).toHaveLength(8);
+      // Failure markers: written on a dead letter, looked up and removed once the file is archived after all.
+      expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/failures/*'))).toEqual([
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+      ]);
+      expect(statements).toHaveLength(9);
     });
 
-    it('grants no wildcard action, no "*" resource, no delete but to erasure, and no AWS managed policy to the Lambdas', () => {
+    it('grants no wildcard action, no "*" resource, no delete but to erasure (and failure markers), and no AWS managed policy to the Lambdas', () => {
       const erasePolicy = id('ComplianceErase/Policy');
       const archiverRole = id('Archiver/Lambda/Role');
       const conversations = JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'));
+      const failureMarkers = JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/failures/*'));
       for (const { owner, statement } of allPolicyStatements(template)) {
         for (const action of actionsOf(statement)) {
           expect(action).not.toContain('*');
           expect(action).not.toMatch(/PutBucket|PutObjectRetention|PutObjectLegalHold|BypassGovernance/);
           if (!/Delete(Object|Bucket)/.test(action) || owner === erasePolicy) continue;
-          // The archiver removes what it stored for a conversation erased meanwhile: files and records only.
           expect(owner, action).toContain(archiverRole);
+          // The archiver removes its own failure markers, and what it stored for a conversation erased meanwhile.
+          if (JSON.stringify(statement.Resource) === failureMarkers) {
+            expect(action).toBe('s3:DeleteObject');
+            continue;
+          }
           expect(action).toMatch(/^s3:DeleteObject(Version)?$/);
           expect(JSON.stringify(statement.Resource)).toBe(conversations);
         }
         expect(statement.Resource).not.toBe('*');
       }
-      for (const role of ['Ingest/Lambda/Role', 'Archiver/Lambda/Role']) {
+      for (const role of ['Ingest/Lambda/Role', 'Archiver/Lambda/Role', 'Sweep/Lambda/Role']) {
         expect(resource(template, id(role)).Properties.ManagedPolicyArns).toBeUndefined();
       }
     });
@@ -612,7 +624,7 @@ describe('the stack with the default config', () => {
     });
 
     it('sends every alarm (and its recovery) to one SSL-only SNS topic, without e-mail unless configured', () => {
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(9);
       const topic = { Ref: id('Monitoring/AlarmTopic') };
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([topic]);
@@ -652,7 +664,7 @@ describe('the stack with the default config', () => {
       const depth = JSON.stringify(widgets.get('Queue depth'));
       expect(depth).toContain('"AWS/SQS","ApproximateNumberOfMessagesVisible"');
       expect(depth).toContain('"AWS/SQS","ApproximateNumberOfMessagesNotVisible"');
-      expect(body.widgets.find((w: Json) => w.type === 'alarm').properties.alarms).toHaveLength(7);
+      expect(body.widgets.find((w: Json) => w.type === 'alarm').properties.alarms).toHaveLength(9);
     });
   });
 
@@ -865,13 +877,13 @@ describe('the stack with every option set', () => {
     });
   });
 
-  it('imports the given secret instead of creating one, and grants only the two Lambdas', () => {
+  it('imports the given secret instead of creating one, and grants only the three Lambdas', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const readers = allPolicyStatements(template).filter(({ statement }) =>
       actionsOf(statement).includes('secretsmanager:GetSecretValue'),
     );
-    expect(readers.map(({ statement }) => statement.Resource)).toEqual([secretArn, secretArn]);
-    expect(readers).toHaveLength(2);
+    expect(readers.map(({ statement }) => statement.Resource)).toEqual([secretArn, secretArn, secretArn]);
+    expect(readers).toHaveLength(3);
     expect(outputValue(template, 'SecretArn')).toBe(secretArn);
   });
 
