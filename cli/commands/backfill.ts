@@ -4,7 +4,7 @@
  * feed. Paced to Dixa's limits, resumable from a state file, with a dry run and JSON output.
  */
 import { sendJobs } from '../../lambdas/aws/queue.ts';
-import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
 import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';

@@ -11,6 +11,8 @@
  * key): reading the ledger costs one ListObjectsV2 request for any ordinary conversation.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mapLimit } from '../commons/map-limit.ts';
+import { type FailureMarker, parseFailureMarker } from '../core/failure-marker.ts';
 import { keyStamp, ledgerPrefix, parseKeyStamp } from '../core/keys.ts';
 import { type Archive, listObjects, type StoredObject } from './archive.ts';
 
@@ -158,4 +160,25 @@ export function erasureCheck(archive: Archive): (job: ErasableJob) => Promise<bo
 export interface ErasableJob {
   conversationId: string;
   createdAt?: string;
+}
+
+/**
+ * The conversation's failure markers (files the archiver dead-lettered; lambdas/core/failure-marker.ts), by link
+ * hash. Read only when the ledger lists some, so an ordinary conversation costs no request beyond the listing.
+ */
+export async function readFailures(archive: Archive, ledger: Ledger): Promise<Map<string, FailureMarker>> {
+  const markers = await mapLimit(inFolder(ledger, 'failures'), 4, async (object) => {
+    try {
+      const out = await archive.s3.send(new GetObjectCommand({ Bucket: archive.bucket, Key: object.key }));
+      return parseFailureMarker((await out.Body?.transformToString('utf8')) ?? '');
+    } catch (error: unknown) {
+      if ((error as Error).name === 'NoSuchKey') return undefined; // removed meanwhile: the file was archived
+      throw error;
+    }
+  });
+  const byHash = new Map<string, FailureMarker>();
+  for (const marker of markers) {
+    if (marker && marker.conversationId === ledger.conversationId) byHash.set(marker.linkHash, marker);
+  }
+  return byHash;
 }

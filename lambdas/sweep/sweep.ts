@@ -11,6 +11,8 @@
 import { UserError } from '../commons/errors.ts';
 import { mapLimit } from '../commons/map-limit.ts';
 import type { Archive } from '../compliance/archive.ts';
+import { erasureCovers, type Ledger, ledgerCache, readFailures } from '../compliance/ledger.ts';
+import type { FailureMarker } from '../core/failure-marker.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { type FilesOrigin, normalizeLink } from '../core/links.ts';
@@ -18,7 +20,6 @@ import { exportUnits, runBackfill, type UnitResult, type WorkUnit } from '../dix
 import { type DixaClient, DixaError } from '../dixa/dixa-client.ts';
 import type { Clock } from '../dixa/pacer.ts';
 import { planWindows } from '../dixa/windows.ts';
-import { isErased, type LedgerView, readLedgerView } from './ledger-view.ts';
 import {
   type AnonymizationPolicy,
   type CompletenessReport,
@@ -75,14 +76,16 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   const startedAt = new Date(clock.now()).toISOString();
   const windows = planWindows(options.from, options.to, 1);
   const tallies = new Map<string, DayTally>();
-  const ledgers = new Map<string, Promise<LedgerView>>();
-  const ledgerOf = (csid: string) => {
-    let view = ledgers.get(csid);
-    if (!view) {
-      view = readLedgerView(archive, csid);
-      ledgers.set(csid, view);
+  const ledgers = ledgerCache(archive);
+  const failures = new Map<string, Promise<Map<string, FailureMarker>>>();
+  const ledgerOf = async (csid: string): Promise<{ ledger: Ledger; failures: Map<string, FailureMarker> }> => {
+    const ledger = await ledgers(csid);
+    let markers = failures.get(csid);
+    if (!markers) {
+      markers = readFailures(archive, ledger);
+      failures.set(csid, markers);
     }
-    return view;
+    return { ledger, failures: await markers };
   };
 
   const units: WorkUnit[] = exportUnits(windows, deps.dixa, deps.files, clock.now()).map((unit) => ({
@@ -103,9 +106,9 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       const link = normalizeLink(job.url, deps.files);
       if (!link.ok) throw new Error(`a job link did not normalize: ${link.reason}`);
       if (await deps.exists(recordKey(objectKey(archive.prefix, job.conversationId, link.path)))) return 'archived';
-      const ledger = await ledgerOf(job.conversationId);
-      if (isErased(ledger, job.createdAt)) return 'erased';
-      const marker = ledger.failures.get(linkHash(link.path));
+      const state = await ledgerOf(job.conversationId);
+      if (erasureCovers(state.ledger, job.createdAt)) return 'erased';
+      const marker = state.failures.get(linkHash(link.path));
       if (marker) {
         const entry = tally.reasons.get(marker.code) ?? { code: marker.code, count: 0, example: marker.reason };
         entry.count++;
