@@ -37,6 +37,8 @@ export interface Measurement {
   systemCpuSeconds: number;
   /** CPU time of the floor (bench/lib/floor.ts) on as many bytes, in this process right after the transfer. */
   floorCpuSeconds: number;
+  /** CPU of AES-128-GCM over as many bytes, once (bench/lib/floor.ts): what TLS adds per direction in Lambda. */
+  tlsCipherCpuSeconds: number;
   sha256: string;
 }
 
@@ -134,7 +136,7 @@ async function worker(): Promise<void> {
   const { archiveFile } = await import('../lambdas/archiver/archive-file.ts');
   const { ArchiveStorage } = await import('../lambdas/aws/storage.ts');
   const { parseFilesBaseUrl } = await import('../lambdas/core/links.ts');
-  const { floorCpuSeconds } = await import('./lib/floor.ts');
+  const { floorCpuSeconds, tlsCipherCpuSeconds } = await import('./lib/floor.ts');
   const env = (name: string): string => {
     const value = process.env[name];
     if (!value) throw new Error(`${name} is not set`);
@@ -186,6 +188,7 @@ async function worker(): Promise<void> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     systemCpuSeconds: cpu.system / 1e6,
     floorCpuSeconds: floorCpuSeconds(bytes, partSizeBytes),
+    tlsCipherCpuSeconds: tlsCipherCpuSeconds(bytes),
     sha256: outcome.sha256,
   };
   process.send?.(measurement, () => process.exit(0));

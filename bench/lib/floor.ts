@@ -5,12 +5,14 @@
  * download delivers them. The archiver's CPU ÷ this is how close it runs to what hashing and copying cost.
  * (The pieces come from one warm 1 MiB chunk, so the floor does not pay for reading bytes that are cold in cache.)
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { sourceChunk } from './source-server.ts';
 
 /** The size a loopback socket read typically delivers. */
 const PIECE = 64 * 1024;
+/** TLS's largest record. */
+const TLS_RECORD = 16 * 1024;
 
 export function floorCpuSeconds(bytes: number, partSize: number): number {
   const source = sourceChunk();
@@ -34,5 +36,29 @@ export function floorCpuSeconds(bytes: number, partSize: number): number {
   const cpu = process.cpuUsage(before);
   if (digest.length !== 64 || crc > 0xffffffff)
     throw new Error('unreachable: keeps the work from being optimized away');
+  return (cpu.user + cpu.system) / 1e6;
+}
+
+/**
+ * What TLS would add per byte in Lambda, where the bench runs plain HTTP on loopback: AES-128-GCM (the cipher
+ * TLS 1.3 negotiates first) over the same bytes in record-sized pieces, once — one direction; the archiver pays it
+ * twice (decrypting the download, encrypting the upload), and so does every baseline.
+ */
+export function tlsCipherCpuSeconds(bytes: number): number {
+  const source = sourceChunk();
+  const key = randomBytes(16);
+  const before = process.cpuUsage();
+  let tags = 0;
+  for (let sent = 0; sent < bytes; ) {
+    const cipher = createCipheriv('aes-128-gcm', key, randomBytes(12));
+    const at = sent % source.length;
+    const piece = source.subarray(at, at + Math.min(TLS_RECORD, bytes - sent, source.length - at));
+    cipher.update(piece);
+    cipher.final();
+    tags += cipher.getAuthTag().length;
+    sent += piece.length;
+  }
+  const cpu = process.cpuUsage(before);
+  if (tags === 0) throw new Error('unreachable: keeps the work from being optimized away');
   return (cpu.user + cpu.system) / 1e6;
 }

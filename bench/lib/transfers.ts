@@ -41,6 +41,8 @@ export interface Run extends Required<RunSpec> {
   floorCpuSeconds: number | null;
   /** The archiver only: the kernel's share of cpuSeconds (socket I/O). */
   systemCpuSeconds: number | null;
+  /** The archiver only: AES-128-GCM over as many bytes, once (what TLS adds per direction in Lambda). */
+  tlsCipherCpuSeconds?: number | null;
   /** CPU time the file source and the local S3 (child) used over the measured process's life; null without /proc. */
   helpersCpuSeconds: number | null;
   /** Share of all cores busy over the measured process's life, whoever used them (other jobs too); null without /proc. */
@@ -112,8 +114,14 @@ export function createTransfers(rig: TransferRig) {
     const machineBefore = machineCpu();
     let measured: Omit<
       Run,
-      keyof RunSpec | 'mibPerSecond' | 'helpersCpuSeconds' | 'machineBusyShare' | 'floorCpuSeconds' | 'systemCpuSeconds'
-    > & { floorCpuSeconds?: number; systemCpuSeconds?: number };
+      | keyof RunSpec
+      | 'mibPerSecond'
+      | 'helpersCpuSeconds'
+      | 'machineBusyShare'
+      | 'floorCpuSeconds'
+      | 'systemCpuSeconds'
+      | 'tlsCipherCpuSeconds'
+    > & { floorCpuSeconds?: number; systemCpuSeconds?: number; tlsCipherCpuSeconds?: number };
     if (full.variant === 'archiver') {
       const result = await runChild<ArchiverMeasurement>(
         rig.workers.path.archiver,
@@ -159,6 +167,7 @@ export function createTransfers(rig: TransferRig) {
       cpuSeconds,
       floorCpuSeconds: measured.floorCpuSeconds ?? null,
       systemCpuSeconds: measured.systemCpuSeconds ?? null,
+      tlsCipherCpuSeconds: measured.tlsCipherCpuSeconds ?? null,
       helpersCpuSeconds,
       machineBusyShare,
       baselineRssMiB,
