@@ -30,7 +30,8 @@ export interface FileUpload {
   contentType: string;
   /**
    * Sent as x-amz-meta-*. S3 fixes an object's metadata when the upload starts; entries added to this object
-   * before the body ends still reach a single-PUT upload (lib-storage sends it only after reading the whole body).
+   * before the body ends still reach a single-PUT upload (sent only after the whole body was read), never a
+   * multipart one (created when the first part is full and more bytes follow).
    */
   metadata: Record<string, string>;
 }
