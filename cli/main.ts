@@ -15,6 +15,7 @@ export const COMMANDS = [
   'get',
   'verify',
   'erase',
+  'hold',
   'redrive',
   'console',
 ] as const;

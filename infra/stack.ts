@@ -1,7 +1,7 @@
 /**
  * The whole pipeline in one stack:
  *   Dixa ─▶ WebhookApi ─▶ IngestFunction ─▶ JobQueue ─▶ ArchiverFunction ─▶ ArchiveBucket
- * plus the daily completeness sweep, the Dixa secret, the managed policies for people (compliance read, erase, redrive), alarms and a dashboard. Settings come from StackConfig.
+ * plus the daily completeness sweep, the Dixa secret, the managed policies for people (compliance read, erase, redrive, legal holds), alarms and a dashboard. Settings come from StackConfig.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +10,7 @@ import type { StackConfig } from './config.ts';
 import { ArchiveBucket } from './constructs/archive-bucket.ts';
 import { ArchiverFunction } from './constructs/archiver-function.ts';
 import { ComplianceErasePolicy } from './constructs/compliance-erase-policy.ts';
+import { ComplianceHoldPolicy } from './constructs/compliance-hold-policy.ts';
 import { ComplianceReadPolicy } from './constructs/compliance-read-policy.ts';
 import { ComplianceRedrivePolicy } from './constructs/compliance-redrive-policy.ts';
 import { DixaSecret } from './constructs/dixa-secret.ts';
@@ -59,6 +60,7 @@ export class DixaArchiverStack extends Stack {
       archivePrefix: config.archivePrefix,
       bypassGovernance: config.eraseBypassGovernance,
     });
+    const holds = new ComplianceHoldPolicy(this, 'ComplianceHold', archive, config.archivePrefix);
     const redrive = new ComplianceRedrivePolicy(this, 'ComplianceRedrive', {
       jobs,
       archive,
@@ -85,6 +87,10 @@ export class DixaArchiverStack extends Stack {
       ComplianceReadPolicyArn: [compliance.policy.managedPolicyArn, 'Attach to the compliance team'],
       ComplianceErasePolicyArn: [erase.policy.managedPolicyArn, 'Attach only to a tightly held erasure role'],
       ComplianceRedrivePolicyArn: [redrive.policy.managedPolicyArn, 'Attach to the operators who redrive failed jobs'],
+      ComplianceHoldPolicyArn: [
+        holds.policy.managedPolicyArn,
+        'Attach to the people who place and release legal holds',
+      ],
       DashboardName: [monitoring.dashboard.dashboardName, 'CloudWatch dashboard'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {

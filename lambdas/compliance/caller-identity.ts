@@ -35,13 +35,18 @@ export async function callerArn(s3: S3Client, options: IdentityOptions = {}): Pr
 }
 
 /** Who is erasing, for the receipt: the local user in local mode, else the AWS caller; nothing is done without it. */
-export async function whoIsErasing(s3: S3Client, local: boolean): Promise<string> {
+export function whoIsErasing(s3: S3Client, local: boolean): Promise<string> {
+  return whoIsActing(s3, local, 'the receipt', 'nothing was deleted');
+}
+
+/** Who is acting, for the record `recordedIn` (a receipt, a hold event); `nothingDone` ends the error line. */
+export async function whoIsActing(s3: S3Client, local: boolean, recordedIn: string, nothingDone: string) {
   if (local) return localIdentity();
   try {
     return await callerArn(s3);
   } catch (error: unknown) {
     throw new UserError(
-      `cannot tell who you are for the receipt (STS GetCallerIdentity): ${(error as Error).message}; nothing was deleted`,
+      `cannot tell who you are for ${recordedIn} (STS GetCallerIdentity): ${(error as Error).message}; ${nothingDone}`,
     );
   }
 }

@@ -10,6 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UserError } from '../commons/errors.ts';
 import { conversationPrefix, keyStamp, ledgerPrefix, peopleRoot, receiptPrefix } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, readConversation } from './archive.ts';
+import { refuseIfHeld } from './holds.ts';
 import { inFolder, type Ledger, readLedger, TOMBSTONE_VERSION, writeTombstone } from './ledger.ts';
 import { findHolds, type Hold, isUnbreakable } from './object-lock.ts';
 import { deleteVersions, listVersions, MAX_DELETE_BATCH, type StoredVersion } from './versions.ts';
@@ -81,6 +82,8 @@ export interface ErasureResult {
 }
 
 export async function planErasure(archive: Archive, conversationId: string, now = new Date()): Promise<ErasurePlan> {
+  // A legal hold outranks an erasure request: refused before anything else, naming the matters.
+  await refuseIfHeld(archive, conversationId);
   const keyPrefix = conversationPrefix(archive.prefix, conversationId);
   const [listing, entries, ledger] = await Promise.all([
     listVersions(archive.s3, archive.bucket, keyPrefix),
@@ -148,6 +151,7 @@ export async function executeErasure(
 ): Promise<ErasureResult> {
   const refused = refusal(plan, options.bypassGovernance);
   if (refused) throw new UserError(refused.summary);
+  await refuseIfHeld(archive, plan.conversationId); // a hold placed since the plan was shown
   const bypass = options.bypassGovernance && plan.holds.length > 0;
   const now = options.now ?? new Date();
   const receiptKey = `${receiptPrefix(archive.prefix)}${keyStamp(now)}-${plan.conversationId}.json`;

@@ -4,10 +4,14 @@ import { UsageError } from '../commons/errors.ts';
 export const MAX_REASON_LENGTH = 500;
 
 /** Returns the trimmed reason, or throws a UsageError that names the field as the caller calls it. */
-export function checkReason(reason: string | undefined, field = '--reason "<text>"'): string {
+export function checkReason(
+  reason: string | undefined,
+  field = '--reason "<text>"',
+  recordedIn = 'the erasure receipt',
+): string {
   const name = field.split(' ')[0];
   const text = reason?.trim();
-  if (!text) throw new UsageError(`${field} is required: it goes into the erasure receipt`);
+  if (!text) throw new UsageError(`${field} is required: it goes into ${recordedIn}`);
   if (text.length > MAX_REASON_LENGTH) throw new UsageError(`${name} is longer than ${MAX_REASON_LENGTH} characters`);
   if (/[\p{Cc}]/u.test(text)) throw new UsageError(`${name} must be one line of text`);
   return text;

@@ -225,7 +225,9 @@ describe('tombstone and people index', () => {
     bucket.put(`${PREFIX}/people/${personKey}/${CSID}/requester`, Buffer.alloc(0));
     bucket.put(`${PREFIX}/people/${personKey}/${OTHER}/cc`, Buffer.alloc(0)); // another conversation of the person
     bucket.put(`${ledger(CSID)}failures/0123456789abcdef.json`, Buffer.from('{}'));
+    // A hold placed and released: the conversation may be erased, and the events stay as the proof of the hold.
     bucket.put(`${ledger(CSID)}holds/2024-01-01T00-00-00-000Z-add-0123456789abcdef.json`, Buffer.from('{}'));
+    bucket.put(`${ledger(CSID)}holds/2024-02-01T00-00-00-000Z-release-0123456789abcdef.json`, Buffer.from('{}'));
 
     const plan = await planErasure(archive, CSID);
     expect(plan.ledgerVersions).toHaveLength(4);
@@ -235,7 +237,7 @@ describe('tombstone and people index', () => {
     expect(bucket.under(`${ledger(CSID)}failures/`)).toEqual([]);
     expect(bucket.under(`${PREFIX}/people/${personKey}/${CSID}/`)).toEqual([]);
     expect(bucket.under(`${PREFIX}/people/${personKey}/${OTHER}/`)).toHaveLength(1);
-    expect(bucket.under(`${ledger(CSID)}holds/`)).toHaveLength(1); // hold events are the proof of a hold
+    expect(bucket.under(`${ledger(CSID)}holds/`)).toHaveLength(2); // hold events are the proof of a hold
     expect(receipt).toMatchObject({ objectCount: 4, indexEntriesRemoved: 4, complete: true });
     expect(JSON.stringify(receipt)).not.toContain(personKey); // counted, never named
   });

@@ -13,6 +13,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -72,6 +73,13 @@ export class VersionedBucket {
       const version = this.find(input.Key!, input.VersionId);
       if (version?.legalHold === undefined) throw s3Error('NoSuchObjectLockConfiguration', 404);
       return { LegalHold: { Status: version.legalHold ? 'ON' : 'OFF' } };
+    });
+    this.mock.on(PutObjectLegalHoldCommand).callsFake((input) => {
+      if (!this.objectLock) throw s3Error('InvalidRequest', 400);
+      const version = input.VersionId ? this.find(input.Key!, input.VersionId) : this.current(input.Key!)[0];
+      if (!version || version.deleteMarker) throw s3Error('NoSuchKey', 404);
+      version.legalHold = input.LegalHold?.Status === 'ON';
+      return {};
     });
     this.mock.on(DeleteObjectsCommand).callsFake((input) => this.deleteObjects(input));
   }

@@ -1,0 +1,243 @@
+/**
+ * Legal holds. The registry is write-once events in each conversation's ledger
+ * (`<prefix>/ledger/<csid>/holds/<at>-<add|release>-<matterKey>.json`, docs/storage-layout.md), so the history of
+ * every hold stays provable: nothing is ever overwritten or deleted. A conversation is held while any matter's
+ * latest event for it is an `add`.
+ *
+ * On a bucket with Object Lock the hold is also S3's own: every version of every file and record of a held
+ * conversation carries an S3 legal hold, removed only when no matter holds the conversation any more. Then not
+ * even a bug (or lifecycle expiry) can delete a held file. `erase` and the anonymization follower consult the
+ * registry first and refuse, naming the matters.
+ */
+import { createHash } from 'node:crypto';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+} from '@aws-sdk/client-s3';
+import { UsageError, UserError } from '../commons/errors.ts';
+import { mapLimit } from '../commons/map-limit.ts';
+import {
+  conversationPrefix,
+  conversationsRoot,
+  keyStamp,
+  ledgerPrefix,
+  ledgerRoot,
+  parseKeyStamp,
+} from '../core/keys.ts';
+import { type Archive, listObjects } from './archive.ts';
+import { inFolder, type Ledger, readLedger } from './ledger.ts';
+import { bucketUsesObjectLock } from './object-lock.ts';
+import { checkReason } from './reason.ts';
+import { listVersions } from './versions.ts';
+
+export const HOLD_EVENT_VERSION = 1;
+const MAX_MATTER_LENGTH = 200;
+const LOCKS_IN_FLIGHT = 8;
+
+export type HoldAction = 'add' | 'release';
+
+/** One hold event. No personal data: the matter's name, ids, times, who and why (the caller keeps it that way). */
+export interface HoldEvent {
+  holdEventVersion: typeof HOLD_EVENT_VERSION;
+  conversationId: string;
+  action: HoldAction;
+  matter: string;
+  matterKey: string;
+  reason: string;
+  at: string;
+  by: string;
+  /** Whether anything of the conversation was archived when the event was written (a hold may precede its files). */
+  archivedFiles: number;
+}
+
+/** First 16 hex of sha256("dixa-archiver/matter/v1\n" + matter): a matter's name never appears in a key. */
+export function matterKey(matter: string): string {
+  return createHash('sha256').update(`dixa-archiver/matter/v1\n${matter}`).digest('hex').slice(0, 16);
+}
+
+export function checkMatter(matter: string | undefined): string {
+  const text = matter?.trim();
+  if (!text) throw new UsageError('--matter "<name>" is required: the legal matter the hold belongs to');
+  if (text.length > MAX_MATTER_LENGTH) throw new UsageError(`--matter is longer than ${MAX_MATTER_LENGTH} characters`);
+  if (/\p{Cc}/u.test(text)) throw new UsageError('--matter must be one line of text');
+  return text;
+}
+
+export function checkHoldReason(reason: string | undefined): string {
+  return checkReason(reason, '--reason "<text>"', 'the hold event');
+}
+
+const holdsPrefix = (archive: Archive, csid: string) => `${ledgerPrefix(archive.prefix, csid)}holds/`;
+
+export function holdEventKey(
+  archive: Archive,
+  event: Pick<HoldEvent, 'conversationId' | 'at' | 'action' | 'matterKey'>,
+) {
+  const stamp = keyStamp(new Date(event.at));
+  return `${holdsPrefix(archive, event.conversationId)}${stamp}-${event.action}-${event.matterKey}.json`;
+}
+
+/** Every hold event of a conversation, oldest first (one ledger listing, then the events' bodies). */
+export async function readHoldEvents(archive: Archive, conversationId: string): Promise<HoldEvent[]> {
+  return holdEventsOf(archive, await readLedger(archive, conversationId));
+}
+
+/** The hold events of a ledger already read (the archiver reads it once after it writes). */
+export async function holdEventsOf(archive: Archive, ledger: Ledger): Promise<HoldEvent[]> {
+  const keys = inFolder(ledger, 'holds').map((object) => object.key);
+  const events = await mapLimit(keys, LOCKS_IN_FLIGHT, (key) => readEvent(archive, key));
+  return events.filter((e): e is HoldEvent => e !== undefined && e.conversationId === ledger.conversationId);
+}
+
+/** The matters that hold the conversation now: each matter's latest event decides. */
+export function activeMatters(events: readonly HoldEvent[]): string[] {
+  const latest = new Map<string, HoldEvent>();
+  for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) latest.set(event.matterKey, event);
+  return [...latest.values()].filter((e) => e.action === 'add').map((e) => e.matter);
+}
+
+export async function heldBy(archive: Archive, conversationId: string): Promise<string[]> {
+  return activeMatters(await readHoldEvents(archive, conversationId));
+}
+
+/** Throws (naming the matters) when the conversation is held: for `erase` and the anonymization follower. */
+export async function refuseIfHeld(archive: Archive, conversationId: string): Promise<void> {
+  const matters = await heldBy(archive, conversationId);
+  if (matters.length > 0) {
+    throw new UserError(
+      `refusing to erase conversation ${conversationId}: it is under legal hold (${matters.map((m) => JSON.stringify(m)).join(', ')}); ` +
+        'release the hold first (dixa-archiver hold release); nothing was deleted',
+    );
+  }
+}
+
+export interface HeldConversation {
+  conversationId: string;
+  /** The matters holding it now, each with the event that placed the hold. */
+  holds: HoldEvent[];
+}
+
+/**
+ * Every conversation with hold events, from one listing of `<prefix>/ledger/` (its hold events only are read),
+ * with the matters that hold it now; conversations whose every hold was released are left out.
+ */
+export async function listHolds(archive: Archive): Promise<HeldConversation[]> {
+  const root = ledgerRoot(archive.prefix);
+  const byConversation = new Map<string, string[]>();
+  for await (const object of listObjects(archive, root)) {
+    const [csid, folder] = object.key.slice(root.length).split('/');
+    if (folder !== 'holds' || !csid) continue;
+    byConversation.set(csid, [...(byConversation.get(csid) ?? []), object.key]);
+  }
+  const held = await mapLimit([...byConversation], LOCKS_IN_FLIGHT, async ([conversationId, keys]) => {
+    const events = (await Promise.all(keys.sort().map((key) => readEvent(archive, key)))).filter(
+      (e): e is HoldEvent => e !== undefined,
+    );
+    const active = new Set(activeMatters(events));
+    const placed = new Map<string, HoldEvent>();
+    for (const event of events)
+      if (event.action === 'add' && active.has(event.matter)) placed.set(event.matterKey, event);
+    return { conversationId, holds: [...placed.values()] };
+  });
+  return held.filter((h) => h.holds.length > 0);
+}
+
+/**
+ * Whether S3 lifecycle expiry can remove archived files of a bucket without Object Lock: an enabled expiration
+ * rule whose prefix covers `<prefix>/conversations/`. Such expiry cannot consult the hold registry.
+ */
+export async function expiryCannotSeeHolds(archive: Archive): Promise<boolean> {
+  let rules: { Status?: string; Expiration?: unknown; Prefix?: string; Filter?: { Prefix?: string } }[];
+  try {
+    const out = await archive.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: archive.bucket }));
+    rules = out.Rules ?? [];
+  } catch (error: unknown) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchLifecycleConfiguration' || name === 'NotImplemented' || name === 'MethodNotAllowed')
+      return false;
+    throw error;
+  }
+  const files = conversationsRoot(archive.prefix);
+  return rules.some((rule) => {
+    if (rule.Status !== 'Enabled' || !rule.Expiration) return false;
+    const prefix = rule.Filter?.Prefix ?? rule.Prefix ?? '';
+    return files.startsWith(prefix) || prefix.startsWith(files);
+  });
+}
+
+/** Writes one event, write-once. Two events in the same millisecond for the same matter cannot both exist. */
+export async function writeHoldEvent(archive: Archive, event: HoldEvent): Promise<string> {
+  const key = holdEventKey(archive, event);
+  await archive.s3.send(
+    new PutObjectCommand({
+      Bucket: archive.bucket,
+      Key: key,
+      Body: `${JSON.stringify(event, null, 2)}\n`,
+      ContentType: 'application/json',
+      IfNoneMatch: '*',
+    }),
+  );
+  return key;
+}
+
+/**
+ * Sets (ON) or clears (OFF) the S3 legal hold on every version of every object of the conversation. Returns how
+ * many versions were set; 0 when the bucket has no Object Lock (the registry alone then holds).
+ */
+export async function setLegalHolds(archive: Archive, conversationId: string, on: boolean): Promise<number> {
+  if (!(await bucketUsesObjectLock(archive.s3, archive.bucket))) return 0;
+  const { versions } = await listVersions(
+    archive.s3,
+    archive.bucket,
+    conversationPrefix(archive.prefix, conversationId),
+  );
+  const objects = versions.filter((v) => !v.deleteMarker);
+  await mapLimit(objects, LOCKS_IN_FLIGHT, (version) =>
+    archive.s3.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: archive.bucket,
+        Key: version.key,
+        ...(version.versionId ? { VersionId: version.versionId } : {}),
+        LegalHold: { Status: on ? 'ON' : 'OFF' },
+      }),
+    ),
+  );
+  return objects.length;
+}
+
+/**
+ * An event as its key tells it (time, action, matter key), completed from its body. The key alone decides whether
+ * the conversation is held: a body that cannot be read still counts (the safe side), under its matter key.
+ */
+async function readEvent(archive: Archive, key: string): Promise<HoldEvent | undefined> {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  const match = /^(.+Z)-(add|release)-([0-9a-f]{16})\.json$/.exec(name);
+  const at = match ? parseKeyStamp(match[1]!) : undefined;
+  if (!match || !at) return undefined;
+  const [, , action, mKey] = match;
+  const conversationId = key.slice(0, -`/holds/${name}`.length).split('/').at(-1)!;
+  const fromKey: HoldEvent = {
+    holdEventVersion: HOLD_EVENT_VERSION,
+    conversationId,
+    action: action as HoldAction,
+    matter: `matter ${mKey}`,
+    matterKey: mKey!,
+    reason: '(unreadable event)',
+    at: at.toISOString(),
+    by: 'unknown',
+    archivedFiles: 0,
+  };
+  try {
+    const out = await archive.s3.send(new GetObjectCommand({ Bucket: archive.bucket, Key: key }));
+    const body = JSON.parse((await out.Body?.transformToString('utf8')) ?? '') as Partial<HoldEvent>;
+    return typeof body.matter === 'string' && matterKey(body.matter) === mKey
+      ? { ...fromKey, ...body, action: fromKey.action, at: fromKey.at, conversationId, matterKey: mKey! }
+      : fromKey;
+  } catch (error: unknown) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    if (error instanceof SyntaxError) return fromKey;
+    throw error;
+  }
+}
