@@ -72,6 +72,7 @@ export const command: Command = {
   async run(argv) {
     const [action, ...rest] = argv;
     if (action !== 'add' && action !== 'release' && action !== 'list') {
+      if (action?.startsWith('--')) parseFlags(argv, FLAGS); // a mistyped flag is named first
       throw new UsageError('say what to do: hold add | hold release | hold list (dixa-archiver hold --help)');
     }
     const flags = parseFlags(rest, FLAGS);
