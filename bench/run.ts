@@ -40,8 +40,6 @@ import {
   tuningSpecs,
 } from './sections.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },

@@ -52,8 +52,6 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs a command and turns any failure into one line on stderr and an exit code. */
 export async function runCli(argv: string[]): Promise<void> {
-  // The SDK's multi-line "Node 20 support ends" notice would precede every command's output; see engines in package.json.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     process.exitCode = await main(argv);
   } catch (error: unknown) {

@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import type { Command } from '../command.ts';
 import { configFromEnv, type LocalConfig, loadEnvFile, VARIABLES } from '../local/config.ts';
+import { onParentExit } from '../local/parent-watch.ts';
 import type { RunningLocal } from '../local/start.ts';
 import { parseFlags, withHelpHint } from '../shared/flags.ts';
 
@@ -31,7 +32,8 @@ Options:
 
 Environment:
 ${VARIABLES.map(([name, fallback, meaning]) => `  ${name.padEnd(27)} ${meaning}\n  ${''.padEnd(27)} default: ${fallback}`).join('\n')}
-  Any other variable the handlers read (SIGNATURE_TOLERANCE_SECONDS, MAX_BODY_BYTES, PART_SIZE_MIB, …) is passed on.
+  Any other variable the handlers read (SIGNATURE_TOLERANCE_SECONDS, MAX_BODY_BYTES, PART_SIZE_MIB, …) is passed on,
+  and checked before local mode starts, as every variable above is.
 
 Examples:
   npm start                                   # demo mode, no Dixa account needed
@@ -92,6 +94,7 @@ function announce(local: RunningLocal, config: LocalConfig): void {
       deadLetterQueueUrl: local.deadLetterQueueUrl,
       journalDir: local.journalDir,
       replayed: local.replayed,
+      replayedDeadLetters: local.replayedDeadLetters,
       secret,
       signCommand,
       listCommand,
@@ -99,7 +102,22 @@ function announce(local: RunningLocal, config: LocalConfig): void {
     });
     return;
   }
-  const lines = [
+  process.stdout.write(
+    `${bannerLines(local, { signCommand, listCommand, filesCommand, consoleCommand, secret }).join('\n')}\n`,
+  );
+}
+
+/** The banner on a terminal: where everything is, what to do next, and what the last run left. */
+export function bannerLines(
+  local: RunningLocal,
+  commands: { signCommand: string; listCommand: string; filesCommand: string; consoleCommand: string; secret: string },
+): string[] {
+  const { signCommand, listCommand, filesCommand, consoleCommand, secret } = commands;
+  const show = (path: string) =>
+    relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path) || '.';
+  const deadLetters = local.replayedDeadLetters;
+  const unfinished = local.replayed - deadLetters;
+  return [
     '',
     local.demo
       ? 'dixa-archiver local mode is running — DEMO MODE: files come from a built-in demo server, not from Dixa'
@@ -110,8 +128,8 @@ function announce(local: RunningLocal, config: LocalConfig): void {
     `  S3             ${local.s3Endpoint}   bucket ${local.bucket}, prefix ${local.prefix}, on disk in ${show(local.storageDir)}`,
     `  SQS            ${local.sqsEndpoint}`,
     `    job queue    ${local.jobQueueUrl}`,
-    `    dead letters ${local.deadLetterQueueUrl}`,
-    `  Journal        ${show(local.journalDir)}${local.replayed ? `   (${local.replayed} unfinished jobs from the last run queued again)` : ''}`,
+    `    dead letters ${local.deadLetterQueueUrl}${deadLetters ? `   (${deadLetters} failed job${deadLetters === 1 ? '' : 's'} kept; see why: npx dixa-archiver redrive --queue-url ${local.jobQueueUrl} --dlq-url ${local.deadLetterQueueUrl})` : ''}`,
+    `  Journal        ${show(local.journalDir)}${unfinished ? `   (${unfinished} unfinished job${unfinished === 1 ? '' : 's'} from the last run queued again)` : ''}`,
     '',
     `  Send the sample webhook:  ${signCommand}`,
     `  See what was archived:    ${listCommand}`,
@@ -120,28 +138,35 @@ function announce(local: RunningLocal, config: LocalConfig): void {
     '  Stop with Ctrl-C: jobs in progress finish first; the archive stays on disk.',
     '',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * Ctrl-C, SIGTERM, or the end of the process that started us (npm, npx: a signal sent to them alone is not passed
+ * on through their `sh -c`) all stop local mode the same way: no new webhooks, jobs in progress finish.
+ */
 function stopOnSignal(local: RunningLocal): Promise<void> {
   return new Promise((resolve) => {
     let firstAt = 0;
+    const stop = (why: string) => {
+      firstAt = Date.now();
+      local.log.info(`${why}: stopping; jobs in progress finish first (Ctrl-C again after 2 s to quit at once)`);
+      void local.stop().then(({ drained }) => {
+        local.log.info(drained ? 'stopped' : 'stopped; unfinished jobs will run at the next start');
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        stopWatching();
+        resolve();
+      });
+    };
     const onSignal = (signal: NodeJS.Signals) => {
-      if (firstAt === 0) {
-        firstAt = Date.now();
-        local.log.info(`${signal}: stopping; jobs in progress finish first (Ctrl-C again after 2 s to quit at once)`);
-        void local.stop().then(({ drained }) => {
-          local.log.info(drained ? 'stopped' : 'stopped; unfinished jobs will run at the next start');
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve();
-        });
-        return;
-      }
+      if (firstAt === 0) return stop(signal);
       if (Date.now() - firstAt < RELAYED_SIGNAL_MS) return;
       local.log.warn('quitting without waiting; unfinished jobs stay in the journal and run at the next start');
       process.exit(130);
     };
+    const stopWatching = onParentExit(() => {
+      if (firstAt === 0) stop('the process that started local mode has ended');
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });

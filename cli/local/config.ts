@@ -13,10 +13,13 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { archiverConfigFromEnv } from '../../lambdas/archiver/config.ts';
+import { ConfigError } from '../../lambdas/commons/env.ts';
 import { UserError } from '../../lambdas/commons/errors.ts';
 import { normalizePrefix } from '../../lambdas/core/keys.ts';
 import { DEFAULT_FILES_BASE_URL, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
 import { decodeSigningSecret } from '../../lambdas/core/signature.ts';
+import { ingestConfigFromEnv } from '../../lambdas/ingest/config.ts';
 import type { LogFormat } from './log.ts';
 
 /** The variables `dixa-archiver local --help` documents (name, default, meaning). */
@@ -126,6 +129,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean;
   if (logFormat !== 'pretty' && logFormat !== 'json')
     fail(`LOG_FORMAT must be pretty or json, not ${JSON.stringify(logFormat)}`);
 
+  checkHandlerSettings(env, { bucket, prefix });
   return {
     archiveDir: resolve(get('ARCHIVE_DIR') ?? '.dixa-archive'),
     port: integer(get('PORT'), 'PORT', 3000, 0, 65535),
@@ -144,6 +148,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean;
     visibilityTimeoutSeconds: integer(get('VISIBILITY_TIMEOUT_SECONDS'), 'VISIBILITY_TIMEOUT_SECONDS', 60, 2, 43200),
     logFormat,
   };
+}
+
+/**
+ * The handlers read their own settings (PART_SIZE_MIB, SIGNATURE_TOLERANCE_SECONDS, …) on their first invocation: a
+ * bad one would fail every job after local mode said "ready". Read them now, as the handlers will, with the values
+ * local mode itself provides (queues, files host) filled in.
+ */
+function checkHandlerSettings(env: NodeJS.ProcessEnv, archive: { bucket: string; prefix: string }): void {
+  const handlerEnv: NodeJS.ProcessEnv = {
+    ...env,
+    JOB_QUEUE_URL: 'http://127.0.0.1/000000000000/jobs',
+    DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1/000000000000/jobs-dlq',
+    ARCHIVE_BUCKET: archive.bucket,
+    ARCHIVE_PREFIX: archive.prefix,
+    DIXA_FILES_BASE_URL: 'http://127.0.0.1:1',
+  };
+  try {
+    ingestConfigFromEnv(handlerEnv);
+    archiverConfigFromEnv(handlerEnv);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -38,8 +38,10 @@ export interface LocalQueues {
   jobQueueUrl: string;
   jobQueueArn: string;
   deadLetterQueueUrl: string;
-  /** Jobs found in the journal at start and put back on their queues. */
+  /** Jobs found in the journal at start and put back on their queues (job queue and dead-letter queue). */
   replayed: number;
+  /** Of those, the failed jobs put back on the dead-letter queue (they wait for `redrive`, they do not run). */
+  replayedDeadLetters: number;
   /** A client for local mode itself (the poller). */
   sqs: SQSClient;
   stop(): Promise<void>;
@@ -77,13 +79,14 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
       [JOB_QUEUE_NAME, jobQueueUrl],
       [DEAD_LETTER_QUEUE_NAME, deadLetterQueueUrl],
     ]);
-    const replayed = await replay(journal, sqs, urls, options.log);
+    const { replayed, replayedDeadLetters } = await replay(journal, sqs, urls, options.log);
     return {
       endpoint,
       jobQueueUrl,
       jobQueueArn: await queueArn(sqs, jobQueueUrl),
       deadLetterQueueUrl,
       replayed,
+      replayedDeadLetters,
       sqs,
       async stop() {
         sqs.destroy();
@@ -113,10 +116,16 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
  * Puts every journaled message back on its queue. The new message is journaled by the hook before the old file
  * is removed, so a crash during replay duplicates a job at worst.
  */
-async function replay(journal: Journal, sqs: SQSClient, urls: Map<string, string>, log: LocalLog): Promise<number> {
+async function replay(
+  journal: Journal,
+  sqs: SQSClient,
+  urls: Map<string, string>,
+  log: LocalLog,
+): Promise<{ replayed: number; replayedDeadLetters: number }> {
   const { entries, unreadable } = await journal.entries();
   for (const path of unreadable) log.warn('journal file is unreadable; left in place', { path });
   let replayed = 0;
+  let replayedDeadLetters = 0;
   for (const entry of entries) {
     const queueUrl = urls.get(entry.queue);
     if (!queueUrl) {
@@ -132,8 +141,9 @@ async function replay(journal: Journal, sqs: SQSClient, urls: Map<string, string
     );
     await journal.remove(entry.messageId);
     replayed++;
+    if (entry.queue === DEAD_LETTER_QUEUE_NAME) replayedDeadLetters++;
   }
-  return replayed;
+  return { replayed, replayedDeadLetters };
 }
 
 function toSdkAttributes(attributes: Record<string, WireAttribute>): Record<string, MessageAttributeValue> {

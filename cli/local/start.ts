@@ -49,6 +49,8 @@ export interface RunningLocal {
   secret: { origin: SecretOrigin; path?: string };
   /** Jobs found in the journal at start (left over from a crash or an interrupted drain) and queued again. */
   replayed: number;
+  /** Of those, dead letters (failed jobs kept for `redrive`). */
+  replayedDeadLetters: number;
   log: LocalLog;
   /** Stops accepting webhooks, drains jobs in progress (bounded), stops the servers. */
   stop(): Promise<{ drained: boolean }>;
@@ -157,6 +159,7 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
         ...(secret.origin !== 'environment' ? { path: localSecretPath(config.archiveDir) } : {}),
       },
       replayed: queues.replayed,
+      replayedDeadLetters: queues.replayedDeadLetters,
       log,
       stop() {
         stopping ??= stopAll().then(() => ({ drained }));

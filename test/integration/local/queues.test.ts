@@ -89,6 +89,7 @@ describe('local queues', () => {
 
     const second = await start(dir);
     expect(second.replayed).toBe(4);
+    expect(second.replayedDeadLetters).toBe(1); // the banner tells these apart from jobs to run
     const jobs = await receiveAll(second.sqs, second.jobQueueUrl);
     expect(jobs.map((m) => (JSON.parse(m.Body!) as FileJob).conversationId).sort()).toEqual(['1001', '1002', '1003']);
     expect(jobs[0]!.MessageAttributes?.traceId?.StringValue).toBe('evt-1');

@@ -75,4 +75,20 @@ describe('README', () => {
     expect(pkg.scripts.synth).toContain('--no-notices');
     expect(read('README.md')).toContain('telemetry is off in\n`cdk.json`');
   });
+
+  it('states the supported Node.js versions once, as package.json has them', () => {
+    const pkg = JSON.parse(read('package.json')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+      allowScripts: Record<string, boolean>;
+    };
+    const installer = /^>=(\d+\.\d+)$/.exec(pkg.engines.node)![1];
+    const runtime = pkg.devDependencies.node!;
+    expect(pkg.allowScripts[`node@${runtime}`]).toBe(true); // else npm 11 skips the install of the binary
+    const readme = read('README.md');
+    const statements = readme.match(/Node\.js \d+(\.\d+)? or later/g) ?? [];
+    expect(new Set(statements)).toEqual(new Set([`Node.js ${installer} or later`]));
+    expect(readme).toContain(`the project itself runs on Node.js ${runtime.split('.')[0]}`);
+    expect(process.versions.node.split('.')[0]).toBe(runtime.split('.')[0]); // and this test does
+  });
 });

@@ -67,6 +67,14 @@ describe('configFromEnv', () => {
     [{ MAX_RECEIVE_COUNT: '0' }, 'MAX_RECEIVE_COUNT'],
     [{ VISIBILITY_TIMEOUT_SECONDS: '-1' }, 'VISIBILITY_TIMEOUT_SECONDS'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    // the handlers' own settings, checked before local mode says "ready" (else every job would fail)
+    [{ PART_SIZE_MIB: 'abc' }, 'PART_SIZE_MIB'],
+    [{ PART_SIZE_MIB: '4' }, 'PART_SIZE_MIB'],
+    [{ UPLOAD_QUEUE_SIZE: '0' }, 'UPLOAD_QUEUE_SIZE'],
+    [{ FETCH_IDLE_TIMEOUT_MS: '1.5' }, 'FETCH_IDLE_TIMEOUT_MS'],
+    [{ FETCH_CONNECT_TIMEOUT_MS: 'soon' }, 'FETCH_CONNECT_TIMEOUT_MS'],
+    [{ SIGNATURE_TOLERANCE_SECONDS: 'x' }, 'SIGNATURE_TOLERANCE_SECONDS'],
+    [{ MAX_BODY_BYTES: '-5' }, 'MAX_BODY_BYTES'],
   ])('rejects %j with one line naming %s (exit 2)', (env, name) => {
     const error = failure(env);
     expect(error.exitCode).toBe(2);
