@@ -79,12 +79,17 @@ export function normalizeLink(raw: unknown, files: FilesOrigin): LinkResult {
   } else {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw);
     if (!scheme) return reject('link is neither absolute nor a /private/ or /public/ path');
-    if (`${scheme[1]!.toLowerCase()}:` !== files.protocol) return reject(`scheme ${scheme[1]} is not allowed`);
+    const protocol = `${scheme[1]!.toLowerCase()}:`;
+    const web = protocol === 'http:' || protocol === 'https:';
+    if (!web) return reject(`scheme ${scheme[1]} is not allowed`);
     const rest = raw.slice(scheme[0].length);
     const slash = rest.indexOf('/');
     const authority = slash === -1 ? rest : rest.slice(0, slash);
     if (authority.includes('@')) return reject('link carries userinfo');
-    if (authority.toLowerCase() !== files.authority) {
+    // The host first: a link to another host is refused for its host, whichever of http/https it uses.
+    const sameAuthority = authority.toLowerCase() === files.authority;
+    if (sameAuthority && protocol !== files.protocol) return reject(`scheme ${scheme[1]} is not allowed`);
+    if (!sameAuthority) {
       const bareHost = authority.replace(/:\d*$/, '').toLowerCase();
       if (bareHost === files.authority.replace(/:\d+$/, '') && bareHost !== authority.toLowerCase()) {
         return reject('link names an explicit port');

@@ -9,8 +9,12 @@
  * many invalid ones. Time comes from an injectable clock so rate-limit tests run on fake time. Faults (any status,
  * Retry-After, connection reset before or in the middle of the body) can be queued per API.
  *
- * Run it on its own to try `dixa-archiver backfill` without a Dixa account:
- *   npx tsx test/fakes/dixa-api.ts [--port 4010] [--token fake-token] [--files-base-url https://files.dixa.io] [--seed 1]
+ * With `serveFiles` it is also the files host its links point to: `GET /private/…` (Dixa's Basic `bearer:<token>`)
+ * and `/public/…` answer deterministic content (`fakeFileContent`), so a backfill can be archived end to end.
+ *
+ * Run it on its own to try `dixa-archiver backfill` without a Dixa account (the README's local recipe); on its own
+ * it serves the files too, and its links name itself unless --files-base-url says otherwise:
+ *   npx tsx test/fakes/dixa-api.ts [--port 4010] [--token fake-token] [--files-base-url <origin>] [--seed 1]
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +72,8 @@ export interface FakeDixaOptions {
   clock?: { now(): number };
   /** Absolute links in rows use this origin; relative ones resolve against it. */
   filesBaseUrl?: string;
+  /** Also answer the file links (`/private/…`, `/public/…`) with `fakeFileContent`. */
+  serveFiles?: boolean;
   /** Export rows per UTC day. */
   messagesPerDay?: number;
   /** How the fake reads created_after / created_before: both inclusive (default) or both exclusive. */
@@ -175,6 +181,16 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
     };
 
     if (req.method !== 'GET') return send(405, { message: 'Method Not Allowed' });
+    if (api === 'unknown' && options.serveFiles && /^\/(private|public)\//.test(url.pathname)) {
+      const basic = `Basic ${Buffer.from(`bearer:${options.token}`).toString('base64')}`;
+      if (url.pathname.startsWith('/private/') && req.headers.authorization !== basic) {
+        return send(401, { message: 'Unauthorized' });
+      }
+      const body = fakeFileContent(url.pathname);
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      return res.end(body);
+    }
     if (api === 'unknown') return send(404, { message: 'Not Found' });
     if (!authorized(api, req.headers.authorization, options.token)) return send(401, { message: 'Unauthorized' });
 
@@ -493,6 +509,12 @@ function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)]!;
 }
 
+/** The bytes the fake serves for a file link's path: a few KiB, different for every path. */
+export function fakeFileContent(path: string): Buffer {
+  const line = Buffer.from(`fake Dixa file ${path}\n`);
+  return Buffer.concat(Array.from({ length: 1 + (line.length % 64) }, () => line));
+}
+
 function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
@@ -503,17 +525,25 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     options: {
       port: { type: 'string', default: '4010' },
       token: { type: 'string', default: 'fake-token' },
-      'files-base-url': { type: 'string', default: 'https://files.dixa.io' },
+      'files-base-url': { type: 'string' },
       seed: { type: 'string', default: '1' },
     },
   });
+  const self = `http://127.0.0.1:${values.port}`;
   const api = await startFakeDixaApi(
-    { token: values.token, filesBaseUrl: values['files-base-url'], seed: Number(values.seed) },
+    {
+      token: values.token,
+      filesBaseUrl: values['files-base-url'] ?? self,
+      serveFiles: values['files-base-url'] === undefined,
+      seed: Number(values.seed),
+    },
     Number(values.port),
   );
   process.stdout.write(
-    `fake Dixa export + message APIs on ${api.url} (token ${values.token})\n` +
+    `fake Dixa export + message APIs${values['files-base-url'] ? '' : ' and files host'} on ${api.url} (token ${values.token})\n` +
       `  DIXA_API_TOKEN=${values.token} DIXA_EXPORTS_BASE_URL=${api.url} DIXA_API_BASE_URL=${api.url}\n`,
   );
-  process.once('SIGINT', () => void api.close().then(() => process.exit(0)));
+  const stop = () => void api.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
