@@ -22,7 +22,7 @@ export const COMMANDS = [
 
 const USAGE = `dixa-archiver — archive Dixa conversation files into S3
 
-Usage: dixa-archiver <command> [options]      (dixa-archiver <command> --help for details)
+Usage: dixa-archiver <command> [options]      (dixa-archiver <command> --help for details; --version)
 
 Commands:
 `;
@@ -39,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}${lines.join('\n')}\n`);
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`dixa-archiver ${await packageVersion()} (Node.js ${process.versions.node})\n`);
+    return 0;
+  }
   if (!(COMMANDS as readonly string[]).includes(name)) {
     throw new UserError(`unknown command "${name}" (try: dixa-archiver --help)`, 2);
   }
@@ -48,6 +52,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return command.run(rest);
+}
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 /** Runs a command and turns any failure into one line on stderr and an exit code. */

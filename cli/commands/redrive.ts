@@ -15,7 +15,7 @@ import type { Command } from '../command.ts';
 import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
-import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
+import { type Column, formatTable, printResult, say, wantsJson } from '../shared/output.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
 import { S3_FLAGS, type S3Target, s3Target } from '../shared/s3-target.ts';
 
@@ -139,8 +139,9 @@ function showSummary(summary: DeadLetterSummary, json: boolean): void {
     `${partial ? `About ${summary.approximateTotal}` : summary.scanned} job(s) in the dead-letter queue` +
       `${partial ? ` (reasons from the first ${summary.scanned})` : ''}:`,
   );
+  // The table is for the person: on stdout at a terminal, on stderr (aligned all the same) when stdout is JSON.
   if (!json) printResult(summary.reasons, COLUMNS, false);
-  else for (const r of summary.reasons) say(`  ${r.count}  ${r.reason}`);
+  else say(formatTable(summary.reasons, COLUMNS));
   if (summary.erased === undefined) {
     say('Erased conversations were not checked (no --bucket); the archiver skips their jobs anyway.');
   } else if (summary.erased > 0) {

@@ -9,9 +9,9 @@
  * `dixa-archiver sign` finds it.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { archiverConfigFromEnv } from '../../lambdas/archiver/config.ts';
 import { ConfigError } from '../../lambdas/commons/env.ts';
@@ -130,8 +130,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean;
     fail(`LOG_FORMAT must be pretty or json, not ${JSON.stringify(logFormat)}`);
 
   checkHandlerSettings(env, { bucket, prefix });
+  const archiveDir = resolve(get('ARCHIVE_DIR') ?? '.dixa-archive');
+  checkFolder(archiveDir);
   return {
-    archiveDir: resolve(get('ARCHIVE_DIR') ?? '.dixa-archive'),
+    archiveDir,
     port: integer(get('PORT'), 'PORT', 3000, 0, 65535),
     s3Port: integer(get('S3_PORT'), 'S3_PORT', 4569, 0, 65535),
     sqsPort: integer(get('SQS_PORT'), 'SQS_PORT', 4566, 0, 65535),
@@ -148,6 +150,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv, options: { demo?: boolean;
     visibilityTimeoutSeconds: integer(get('VISIBILITY_TIMEOUT_SECONDS'), 'VISIBILITY_TIMEOUT_SECONDS', 60, 2, 43200),
     logFormat,
   };
+}
+
+/** ARCHIVE_DIR must be a folder, or a path where one can be made: not a file, and not under one. */
+function checkFolder(dir: string): void {
+  for (let path = dir; ; path = dirname(path)) {
+    let found: Stats | undefined;
+    try {
+      found = statSync(path);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(path) === path) throw error;
+      continue;
+    }
+    if (!found.isDirectory()) fail(`ARCHIVE_DIR ${dir}: ${path} is a file, not a folder`);
+    return;
+  }
 }
 
 /**

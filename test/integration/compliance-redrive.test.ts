@@ -118,6 +118,8 @@ describe('redrive in local mode', () => {
   it('moves every job back with its body and attributes, minus the failure attributes', async () => {
     const run = await cli('redrive', '--queue-url', queueUrl, '--dlq-url', dlqUrl, '--yes', '--json');
     expect(run.code).toBe(0);
+    // Off a terminal the summary table goes to stderr, its columns aligned as at a terminal.
+    expect(run.stderr).toContain(`JOBS  FAILURE REASON\n   3  ${NOT_FOUND}\n   1  ${NO_REASON}\n   1  ${FORBIDDEN}\n`);
     expect(JSON.parse(run.stdout)).toMatchObject({
       scanned: 5,
       reasons: [

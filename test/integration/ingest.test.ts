@@ -646,7 +646,7 @@ const cases: Case[] = [
       status: 'queued',
       jobs: 0,
       rejected: [
-        { field: 'data.attachments[0]', reason: 'scheme http is not allowed' },
+        { field: 'data.attachments[0]', reason: 'host "127.0.0.1" is not the files host' },
         { field: 'data.attachments[1].url', reason: 'link carries userinfo' },
         { field: 'data.attachments[2].url', reason: 'protocol-relative link' },
       ],

@@ -82,6 +82,18 @@ describe('configFromEnv', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('refuses an ARCHIVE_DIR that is a file or lies under one as a usage error (exit 2), naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'archive-dir-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    for (const archiveDir of [file, join(file, 'archive'), join(file, 'deeper', 'archive')]) {
+      const error = failure({ ARCHIVE_DIR: archiveDir });
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toBe(`ARCHIVE_DIR ${archiveDir}: ${file} is a file, not a folder`);
+    }
+    expect(configFromEnv({ ARCHIVE_DIR: join(dir, 'new', 'archive') }).archiveDir).toBe(join(dir, 'new', 'archive'));
+  });
+
   it('never echoes a malformed secret back', () => {
     expect(failure({ ...REAL, DIXA_WEBHOOK_SECRET: 'zz-secret-zz' }).message).not.toContain('zz-secret-zz');
   });
