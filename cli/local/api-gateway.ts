@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { lambdaContext } from './lambda-context.ts';
+import { invoke } from './lambda-context.ts';
 import type { LocalLog } from './log.ts';
 
 export const WEBHOOK_ROUTE = 'POST /webhook';
@@ -75,7 +75,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: HttpEnd
   const event = toApiGatewayEvent(req, body);
   let result: APIGatewayProxyResultV2;
   try {
-    result = await options.handler(event, lambdaContext('ingest', 30_000));
+    result = await invoke('ingest', 30_000, (context) => options.handler(event, context));
   } catch (error) {
     options.log.error('ingest handler threw; answering 500 as API Gateway would', { error: String(error) });
     return sendJson(res, 500, { message: 'Internal Server Error' });

@@ -18,7 +18,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { lambdaContext } from './lambda-context.ts';
+import { invoke } from './lambda-context.ts';
 import { type LocalLog, withComponent } from './log.ts';
 
 // Lambda's SQS handler type allows `void` (no failures reported).
@@ -130,8 +130,9 @@ async function runBatch(options: PollerOptions, messages: Message[]): Promise<vo
 
   let failed: Set<string>;
   try {
-    const context = lambdaContext('archiver', ARCHIVER_RUN_TIMEOUT_MS);
-    const result = await withComponent('archiver', () => options.handler({ Records: records }, context));
+    const result = await withComponent('archiver', () =>
+      invoke('archiver', ARCHIVER_RUN_TIMEOUT_MS, (context) => options.handler({ Records: records }, context)),
+    );
     failed = failedIds(result, records);
   } catch (error) {
     log.error('archiver handler threw; the whole batch will be retried', { error: String(error) });

@@ -15,6 +15,7 @@ import { UserError } from '../../lambdas/commons/errors.ts';
 import { type ApiHandler, startHttpEndpoint } from './api-gateway.ts';
 import { type LocalConfig, localSecretPath, resolveWebhookSecret, type SecretOrigin } from './config.ts';
 import { startDemoFilesServer } from './demo-files.ts';
+import { runtimeEnvironment, startInvokeStore } from './lambda-context.ts';
 import { installLogSink, type LocalLog, type LogFormat, withComponent } from './log.ts';
 import { type SqsHandler, startPoller } from './poller.ts';
 import { EMULATOR_CREDENTIALS, startLocalQueues } from './queues.ts';
@@ -61,6 +62,7 @@ let started = false;
 export async function startLocal(config: LocalConfig, options: StartOptions = {}): Promise<RunningLocal> {
   if (started) throw new Error('local mode starts once per process (the handlers keep their clients for its lifetime)');
   started = true;
+  await startInvokeStore();
   const { drainTimeoutMs = 30_000, concurrency = 4, batchSize = 1 } = options;
   const sink = installLogSink({ format: options.logFormat ?? config.logFormat, color: options.color });
   const { log } = sink;
@@ -115,6 +117,7 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
       // Powertools writes through the global console (which the log sink renders); no EMF metric blobs locally.
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      ...runtimeEnvironment(concurrency),
     });
     const { ingest, archiver } = await loadHandlers();
 

@@ -87,6 +87,17 @@ describe('README quick start (local mode)', () => {
     expect(listed.code).toBe(0);
     for (const hash of expected) expect(listed.stdout).toContain(hash);
 
+    // Each log line speaks for the invocation that wrote it (local mode runs invocations side by side, as Lambda
+    // Managed Instances do): the first request is the cold start, and the archiver's lines are its own.
+    const queued = local.records.find((r) => r.message === 'webhook queued');
+    const archived = local.records.filter((r) => r.message === 'archived');
+    expect(queued).toMatchObject({ cold_start: true, function_name: 'dixa-archiver-local-ingest' });
+    expect(archived).toHaveLength(2);
+    for (const record of archived) {
+      expect(record).toMatchObject({ cold_start: false, function_name: 'dixa-archiver-local-archiver' });
+      expect(record.function_request_id).not.toBe(queued?.function_request_id);
+    }
+
     // Ctrl-C in the terminal: SIGINT to the whole foreground process group (npm, tsx, node).
     signalGroup(local, 'SIGINT');
     await local.exited;
