@@ -6,9 +6,8 @@
 import { sendJobs } from '../../lambdas/aws/queue.ts';
 import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
-import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
+import { type ErasableJob, erasureCheck } from '../../lambdas/compliance/ledger.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
-import type { FileJob } from '../../lambdas/core/job.ts';
 import { DEFAULT_FILES_BASE_URL } from '../../lambdas/core/links.ts';
 import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../lambdas/dixa/backfill.ts';
 import {
@@ -228,7 +227,7 @@ function runKey(plan: Plan, queueUrl: string): string {
 }
 
 /** Whether an erasure covers a job, reading each conversation's ledger once per run. */
-function erasedJobs(archive: Archive): (job: FileJob) => Promise<boolean> {
+function erasedJobs(archive: Archive): (job: ErasableJob) => Promise<boolean> {
   const covered = erasureCheck(archive);
   return (job) => explainS3Errors(archive, () => covered(job));
 }

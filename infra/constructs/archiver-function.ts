@@ -11,7 +11,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { conversationsRoot, ledgerPrefix } from '../../lambdas/core/keys.ts';
+import { conversationsRoot, ledgerPrefix, ledgerRoot, peopleRoot } from '../../lambdas/core/keys.ts';
 import type { StackConfig } from '../config.ts';
 import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
@@ -83,6 +83,9 @@ export class ArchiverFunction extends Construct {
     // The archiver's own folder (lambdas/core/keys.ts): files and records under `<prefix>/conversations/`.
     const conversations = `${conversationsRoot(settings.archivePrefix)}*`;
     const conversationObjects = archive.bucket.arnForObjects(conversations);
+    // The people index it writes (both directions; lambdas/archiver/people.ts): person keys only, never addresses.
+    const peopleIndex = [`${ledgerRoot(settings.archivePrefix)}*/people/*`, `${peopleRoot(settings.archivePrefix)}*`];
+    const peopleObjects = peopleIndex.map((pattern) => archive.bucket.arnForObjects(pattern));
     fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'ArchiveFiles',
@@ -103,11 +106,18 @@ export class ArchiverFunction extends Construct {
     );
     fn.addToRolePolicy(
       new PolicyStatement({
-        sid: 'RemoveFilesOfErasedConversations',
-        // A job in flight during an erasure deletes what it stored once it finds the tombstone (archive-file.ts):
-        // every version of its own file and record, by version id.
+        sid: 'IndexPeople',
+        actions: ['s3:PutObject'],
+        resources: peopleObjects,
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'RemoveWritesForErasedConversations',
+        // A job in flight during an erasure deletes what it stored once it finds the tombstone (archive-file.ts,
+        // people.ts): every version of its own file and record, or of the conversation's index entries.
         actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: [conversationObjects],
+        resources: [conversationObjects, ...peopleObjects],
       }),
     );
     fn.addToRolePolicy(
@@ -125,11 +135,26 @@ export class ArchiverFunction extends Construct {
         sid: 'ListVersionsOfFiles',
         actions: ['s3:ListBucketVersions'],
         resources: [archive.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [conversations] } },
+        conditions: {
+          StringLike: {
+            's3:prefix': [
+              conversations,
+              `${ledgerRoot(settings.archivePrefix)}*`,
+              `${peopleRoot(settings.archivePrefix)}*`,
+            ],
+          },
+        },
       }),
     );
     // SSE-KMS: multipart uploads need GenerateDataKey (new data keys) and Decrypt (completing, reading back).
     archive.key?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    for (const pattern of peopleIndex) {
+      acknowledgeWildcardResource(
+        fn.role ?? fn,
+        `${nagRef(archive.bucket)}/${pattern}`,
+        'People-index keys are derived from person keys and conversation ids at run time; confined to the index folders.',
+      );
+    }
     acknowledgeWildcardResource(
       fn.role ?? fn,
       `${nagRef(archive.bucket)}/${conversations}`,

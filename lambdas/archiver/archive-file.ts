@@ -13,7 +13,7 @@ import type { SecretSource } from '../aws/secrets.ts';
 import type { ArchiveStorage } from '../aws/storage.ts';
 import type { Archive } from '../compliance/archive.ts';
 import { erasureCovers, readLedger } from '../compliance/ledger.ts';
-import { deleteVersions, listVersions } from '../compliance/versions.ts';
+import { deleteAllUnder } from '../compliance/versions.ts';
 import type { FileJob } from '../core/job.ts';
 import { failureKey, linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { normalizeLink } from '../core/links.ts';
@@ -156,18 +156,17 @@ async function isErased(job: FileJob, deps: ArchiveDeps): Promise<boolean> {
 async function removeStored(deps: ArchiveDeps, key: string): Promise<number> {
   const archive = archiveOf(deps);
   const folder = key.slice(0, key.lastIndexOf('/') + 1);
-  const { versions } = await listVersions(archive.s3, archive.bucket, folder);
-  const { deleted, failed } = await deleteVersions(archive.s3, archive.bucket, versions);
-  if (failed.length > 0) {
+  try {
+    return await deleteAllUnder(archive.s3, archive.bucket, [folder]);
+  } catch (error: unknown) {
     throw retryable(
       'erased-cleanup',
-      `could not delete ${failed.length} version(s) of an erased conversation's file (${failed[0]!.code})`,
+      `could not remove the stored file of an erased conversation: ${(error as Error).message}`,
     );
   }
-  return deleted.length;
 }
 
-const archiveOf = (deps: ArchiveDeps): Archive => ({
+export const archiveOf = (deps: ArchiveDeps): Archive => ({
   s3: deps.storage.s3,
   bucket: deps.storage.bucket,
   prefix: deps.config.prefix,

@@ -16,13 +16,15 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { buildFailureMarker } from '../core/failure-marker.ts';
-import { type FileJob, parseFileJob } from '../core/job.ts';
+import type { FileJob } from '../core/job.ts';
 import { failureKey, linkHash } from '../core/keys.ts';
 import { normalizeLink } from '../core/links.ts';
+import { parseQueueMessage } from '../core/queue-message.ts';
 import { type ArchiveDeps, archiveFile } from './archive-file.ts';
 import type { ArchiverConfig } from './config.ts';
 import { type ArchiveFailure, toFailure } from './failures.ts';
 import { delayRedelivery, type FailureClass, moveToDeadLetter } from './job-queue.ts';
+import { recordParticipants } from './people.ts';
 import { retryDelaySeconds } from './retry-delay.ts';
 
 export interface ProcessDeps extends ArchiveDeps {
@@ -37,9 +39,26 @@ export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1;
   const context = { messageId: record.messageId, receiveCount };
 
-  const parsed = parseFileJob(record.body, config.files);
+  const parsed = parseQueueMessage(record.body, config.files);
   if (!parsed.ok) {
     await deadLetter(deps, record, 'invalid-job', 'invalid-job', parsed.reason, context);
+    return;
+  }
+  if (parsed.kind === 'participants') {
+    const { message } = parsed;
+    const about = { ...context, conversationId: message.conversationId, participants: message.people.length };
+    try {
+      const outcome = await recordParticipants(message, deps);
+      if (outcome.status === 'erased') {
+        metrics.addMetric('SkippedErased', MetricUnit.Count, 1);
+        logger.info('conversation erased, participants not indexed', { ...about, entriesRemoved: outcome.removed });
+      } else {
+        metrics.addMetric('ParticipantsIndexed', MetricUnit.Count, outcome.entries);
+        logger.info('participants indexed', about);
+      }
+    } catch (error) {
+      await failed(deps, record, toFailure(error), receiveCount, about);
+    }
     return;
   }
   const job = parsed.job;
@@ -75,20 +94,32 @@ export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?
       uploaded: outcome.uploaded,
     });
   } catch (error) {
-    const failure = toFailure(error);
-    if (failure.kind === 'permanent') {
-      await deadLetter(deps, record, 'permanent', failure.code, failure.message, about);
-      await markFailed(deps, job, 'permanent', failure.code, failure.message, about);
-      return;
-    }
-    if (receiveCount >= config.maxReceiveCount) {
-      await deadLetter(deps, record, 'exhausted', 'exhausted', failure.message, about);
-      await markFailed(deps, job, 'exhausted', 'exhausted', failure.message, about);
-      return;
-    }
-    await retryLater(deps, record, failure, receiveCount, about);
-    throw failure;
+    await failed(deps, record, toFailure(error), receiveCount, about, job);
   }
+}
+
+/** A failed attempt: dead-lettered when retrying cannot help or was tried enough, else thrown (back to the queue). */
+async function failed(
+  deps: ProcessDeps,
+  record: SQSRecord,
+  failure: ArchiveFailure,
+  receiveCount: number,
+  about: Record<string, unknown>,
+  /** A file job's failure for good also leaves a failure marker in the ledger (for the sweep). */
+  job?: FileJob,
+): Promise<void> {
+  if (failure.kind === 'permanent') {
+    await deadLetter(deps, record, 'permanent', failure.code, failure.message, about);
+    if (job) await markFailed(deps, job, 'permanent', failure.code, failure.message, about);
+    return;
+  }
+  if (receiveCount >= deps.config.maxReceiveCount) {
+    await deadLetter(deps, record, 'exhausted', 'exhausted', failure.message, about);
+    if (job) await markFailed(deps, job, 'exhausted', 'exhausted', failure.message, about);
+    return;
+  }
+  await retryLater(deps, record, failure, receiveCount, about);
+  throw failure;
 }
 
 async function deadLetter(

@@ -4,7 +4,7 @@
  * so the caller never reports success for a job that is not on the queue.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { FileJob } from '../core/job.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
 
 export const MAX_BATCH_ENTRIES = 10;
 export const MAX_BATCH_BYTES = 256 * 1024;
@@ -29,7 +29,7 @@ export class QueueError extends Error {
 export async function sendJobs(
   sqs: SQSClient,
   queueUrl: string,
-  jobs: FileJob[],
+  jobs: QueueMessage[],
   options: SendOptions,
 ): Promise<number> {
   const { maxAttempts = 4, baseDelayMs = 50 } = options;
@@ -52,7 +52,7 @@ export async function sendJobs(
   return jobs.length;
 }
 
-function toEntry(job: FileJob, id: string, traceId: string): SendMessageBatchRequestEntry {
+function toEntry(job: QueueMessage, id: string, traceId: string): SendMessageBatchRequestEntry {
   return {
     Id: id,
     MessageBody: JSON.stringify(job),

@@ -8,10 +8,10 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UserError } from '../commons/errors.ts';
-import { conversationPrefix, keyStamp, ledgerPrefix, peopleRoot, receiptPrefix } from '../core/keys.ts';
+import { conversationPrefix, keyStamp, ledgerPrefix, receiptPrefix } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, readConversation } from './archive.ts';
 import { refuseIfHeld } from './holds.ts';
-import { inFolder, type Ledger, readLedger, TOMBSTONE_VERSION, writeTombstone } from './ledger.ts';
+import { type Ledger, peopleIndexPrefixes, readLedger, TOMBSTONE_VERSION, writeTombstone } from './ledger.ts';
 import { findHolds, type Hold, isUnbreakable } from './object-lock.ts';
 import { deleteVersions, listVersions, MAX_DELETE_BATCH, type StoredVersion } from './versions.ts';
 
@@ -103,14 +103,11 @@ export async function planErasure(archive: Archive, conversationId: string, now 
   };
 }
 
-/** The prefixes an erasure clears besides the files: people (reverse and forward index) and failures. */
+/** The prefixes an erasure clears besides the files: the people index (both directions) and failure markers. */
 function ledgerPrefixes(archive: Archive, ledger: Ledger): string[] {
-  const own = ledgerPrefix(archive.prefix, ledger.conversationId);
-  const people = new Set(inFolder(ledger, 'people').map((entry) => entry.name.split('/')[0]!));
   return [
-    `${own}people/`,
-    `${own}failures/`,
-    ...[...people].map((personKey) => `${peopleRoot(archive.prefix)}${personKey}/${ledger.conversationId}/`),
+    ...peopleIndexPrefixes(archive.prefix, ledger),
+    `${ledgerPrefix(archive.prefix, ledger.conversationId)}failures/`,
   ];
 }
 

@@ -13,7 +13,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapLimit } from '../commons/map-limit.ts';
 import { type FailureMarker, parseFailureMarker } from '../core/failure-marker.ts';
-import { keyStamp, ledgerPrefix, parseKeyStamp } from '../core/keys.ts';
+import { keyStamp, ledgerPrefix, parseKeyStamp, peopleRoot } from '../core/keys.ts';
 import { type Archive, listObjects, type StoredObject } from './archive.ts';
 
 export const LEDGER_FOLDERS = ['tombstones', 'holds', 'people', 'failures'] as const;
@@ -81,6 +81,18 @@ export function parseLedger(prefix: string, conversationId: string, listed: read
 
 export function inFolder(ledger: Pick<Ledger, 'objects'>, folder: LedgerFolder): LedgerObject[] {
   return ledger.objects.filter((object) => object.folder === folder);
+}
+
+/**
+ * Where a conversation's people-index entries are: the ledger's `people/` (reverse) and, for each person in it,
+ * `<prefix>/people/<personKey>/<csid>/` (forward). Erase and the archiver's cleanup remove every version under these.
+ */
+export function peopleIndexPrefixes(prefix: string, ledger: Ledger): string[] {
+  const personKeys = new Set(inFolder(ledger, 'people').map((entry) => entry.name.slice(0, entry.name.indexOf('/'))));
+  return [
+    `${ledgerPrefix(prefix, ledger.conversationId)}people/`,
+    ...[...personKeys].filter(Boolean).map((key) => `${peopleRoot(prefix)}${key}/${ledger.conversationId}/`),
+  ];
 }
 
 export function latestErasure(ledger: Ledger): Date | undefined {

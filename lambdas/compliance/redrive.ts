@@ -22,6 +22,7 @@ import { toBatches } from '../aws/queue.ts';
 import { describeAwsError } from '../commons/aws-errors.ts';
 import { UserError } from '../commons/errors.ts';
 import { FileJobSchema } from '../core/job.ts';
+import { isParticipantsBody, ParticipantsSchema } from '../core/participants.ts';
 import type { ErasableJob } from './ledger.ts';
 
 /** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
@@ -54,7 +55,7 @@ export interface PeekOptions {
   isErased?: ErasedJobCheck;
 }
 
-/** Whether a dead-lettered body is a file job covered by an erasure; bodies that are not valid jobs are kept. */
+/** Whether a dead-lettered body (a file job or a participants message) is covered by an erasure; invalid ones are kept. */
 export async function isErasedBody(body: string | undefined, isErased: ErasedJobCheck): Promise<boolean> {
   let value: unknown;
   try {
@@ -62,7 +63,7 @@ export async function isErasedBody(body: string | undefined, isErased: ErasedJob
   } catch {
     return false;
   }
-  const parsed = v.safeParse(FileJobSchema, value);
+  const parsed = isParticipantsBody(value) ? v.safeParse(ParticipantsSchema, value) : v.safeParse(FileJobSchema, value);
   return parsed.success && (await isErased(parsed.output));
 }
 

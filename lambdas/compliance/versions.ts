@@ -124,3 +124,18 @@ const toIdentifier = (v: StoredVersion): ObjectIdentifier => ({
   Key: v.key,
   ...(v.versionId ? { VersionId: v.versionId } : {}),
 });
+
+/** Deletes every version under these prefixes (a file's folder, a conversation's index entries); returns how many. */
+export async function deleteAllUnder(s3: S3Client, bucket: string, prefixes: readonly string[]): Promise<number> {
+  const listings = await Promise.all(prefixes.map((prefix) => listVersions(s3, bucket, prefix)));
+  const versions = listings.flatMap((listing) => listing.versions);
+  let deleted = 0;
+  for (let i = 0; i < versions.length; i += MAX_DELETE_BATCH) {
+    const batch = await deleteVersions(s3, bucket, versions.slice(i, i + MAX_DELETE_BATCH));
+    if (batch.failed.length > 0) {
+      throw new Error(`S3 refused to delete ${batch.failed.length} version(s) (${batch.failed[0]!.code})`);
+    }
+    deleted += batch.deleted.length;
+  }
+  return deleted;
+}

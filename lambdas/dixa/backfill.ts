@@ -6,15 +6,20 @@
  */
 
 import { UserError } from '../commons/errors.ts';
+import type { ErasableJob } from '../compliance/ledger.ts';
 import { type Extraction, extractFromExport, extractFromMessageApi, type RejectedLink } from '../core/extract.ts';
 import { FILE_KINDS, type FileJob, type FileKind } from '../core/job.ts';
 import type { FilesOrigin } from '../core/links.ts';
+import { type ParticipantsMessage, participantsFromExport, participantsFromMessageApi } from '../core/participants.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
 import { type DixaClient, DixaError } from './dixa-client.ts';
 import { inWindow, type Window } from './windows.ts';
 
 export interface Harvest extends Extraction {
   /** Messages (export rows or message-API rows) looked at. */
   messages: number;
+  /** Who took part, as person keys (participants.ts): sent with the jobs, indexed by the archiver. */
+  participants: ParticipantsMessage[];
 }
 
 export interface WorkUnit {
@@ -71,14 +76,14 @@ export interface Checkpoint {
 
 export interface RunOptions {
   dryRun: boolean;
-  /** Puts jobs on the queue; throws when they cannot all be queued. Not needed for a dry run. */
-  send?: (jobs: FileJob[], traceId: string) => Promise<void>;
+  /** Puts jobs (and participants messages) on the queue; throws when they cannot all be queued. Not for a dry run. */
+  send?: (jobs: QueueMessage[], traceId: string) => Promise<void>;
   checkpoint?: Checkpoint;
   /**
    * Whether an erasure covers this job (lambdas/compliance/ledger.ts): such jobs are not queued, only counted.
    * Without it nothing is filtered here; the archiver still skips them.
    */
-  isErased?: (job: FileJob) => Promise<boolean>;
+  isErased?: (job: ErasableJob) => Promise<boolean>;
   /**
    * Which of a unit's jobs to queue (default: all). The daily sweep queues only files that are neither archived,
    * erased nor failed for good. A failure here fails the unit (reported), not the run.
@@ -99,13 +104,15 @@ export function exportUnits(
     final: window.endMs <= now,
     async harvest() {
       const rows = await dixa.exportMessages(window);
-      const harvest: Harvest = { messages: 0, jobs: [], rejected: [] };
+      const harvest: Harvest = { messages: 0, jobs: [], rejected: [], participants: [] };
       rows.forEach((row, i) => {
         if (!inWindow(window, (row as { created_at?: unknown } | null)?.created_at)) return;
         harvest.messages++;
         const extraction = extractFromExport(row, files, `rows[${i}]`);
         harvest.jobs.push(...extraction.jobs);
         harvest.rejected.push(...extraction.rejected);
+        const people = participantsFromExport(row);
+        if (people) harvest.participants.push(people);
       });
       return harvest;
     },
@@ -123,7 +130,11 @@ export function conversationUnits(
     final: true,
     async harvest() {
       const rows = await dixa.conversationMessages(csid);
-      return { messages: rows.length, ...extractFromMessageApi(csid, rows, files) };
+      return {
+        messages: rows.length,
+        ...extractFromMessageApi(csid, rows, files),
+        participants: participantsFromMessageApi(csid, rows),
+      };
     },
   }));
 }
@@ -203,10 +214,14 @@ async function processUnit(
       return { result: { ...result, status: 'failed', error: `${unit.label}: ${firstLine(error)}` }, rejected: [] };
     }
   }
+  const participants: ParticipantsMessage[] = [];
+  for (const message of harvest.participants) {
+    if (!(isErased && (await isErased(message)))) participants.push(message);
+  }
   if (!dryRun) {
-    if (jobs.length > 0) {
+    if (jobs.length + participants.length > 0) {
       try {
-        await send!(jobs, `backfill ${unit.id}`);
+        await send!([...jobs, ...participants], `backfill ${unit.id}`);
       } catch (error: unknown) {
         const saved = checkpoint ? `; finished work is saved in ${checkpoint.path}` : '';
         throw new UserError(

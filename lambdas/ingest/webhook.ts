@@ -9,6 +9,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { sendJobs } from '../aws/queue.ts';
 import type { SecretSource } from '../aws/secrets.ts';
 import { extractFromWebhook, parseWebhookEnvelope, type RejectedLink, type WebhookEnvelope } from '../core/extract.ts';
+import { participantsFromWebhook } from '../core/participants.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
 import { decodeSigningSecret, verifySignature } from '../core/signature.ts';
 import type { IngestConfig } from './config.ts';
 
@@ -78,6 +80,17 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
     return signingKey.key;
   }
 
+  /** Undefined when every message is on the queue; else the 503 that makes Dixa deliver again. */
+  async function queue(messages: QueueMessage[], traceId: string, ids: LogIds): Promise<Outcome | undefined> {
+    try {
+      await sendJobs(sqs, config.queueUrl, messages, { traceId });
+      return undefined;
+    } catch (error) {
+      const message = `jobs could not be queued: ${(error as Error).message}`;
+      return { kind: 'failed', status: 503, reason: 'queue', message, ids };
+    }
+  }
+
   return async (request) => {
     if (request.method?.toUpperCase() !== 'POST') return rejected(405, 'method', 'only POST is accepted');
 
@@ -119,7 +132,15 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
 
     const extraction = extractFromWebhook(envelope, config.files);
     if (!extraction.ok) return rejected(400, 'data', `invalid ${envelope.event_fqn} data: ${extraction.reason}`, ids);
-    if (extraction.ignored) return { kind: 'ignored', eventFqn: envelope.event_fqn, ids };
+    // Who took part (requester, author) as person keys: recorded from every event that names a conversation.
+    const people = participantsFromWebhook(envelope);
+    if (extraction.ignored) {
+      if (people) {
+        const failed = await queue([people], envelope.event_id, ids);
+        if (failed) return failed;
+      }
+      return { kind: 'ignored', eventFqn: envelope.event_fqn, ids };
+    }
     const links = extraction.jobs.length + extraction.rejected.length;
     if (links > MAX_LINKS_PER_EVENT) {
       return rejected(
@@ -130,13 +151,10 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
       );
     }
 
-    if (extraction.jobs.length > 0) {
-      try {
-        await sendJobs(sqs, config.queueUrl, extraction.jobs, { traceId: envelope.event_id });
-      } catch (error) {
-        const message = `jobs could not be queued: ${(error as Error).message}`;
-        return { kind: 'failed', status: 503, reason: 'queue', message, ids };
-      }
+    const messages = people ? [...extraction.jobs, people] : extraction.jobs;
+    if (messages.length > 0) {
+      const failed = await queue(messages, envelope.event_id, ids);
+      if (failed) return failed;
     }
     const linksRejected = extraction.rejected.map((r) => ({ ...r, reason: shorten(r.reason) }));
     return { kind: 'queued', jobs: extraction.jobs.length, rejected: linksRejected, ids };

@@ -16,6 +16,7 @@ import type { FailureMarker } from '../core/failure-marker.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { type FilesOrigin, normalizeLink } from '../core/links.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
 import { exportUnits, runBackfill, type UnitResult, type WorkUnit } from '../dixa/backfill.ts';
 import { type DixaClient, DixaError } from '../dixa/dixa-client.ts';
 import type { Clock } from '../dixa/pacer.ts';
@@ -148,7 +149,8 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   try {
     await runBackfill(units, {
       dryRun: false,
-      send: deps.send,
+      // The sweep proves files complete; who took part is indexed by ingest and backfill, so only file jobs go out.
+      send: (messages, traceId) => deps.send(messages.filter(isFileJob), traceId),
       select,
       onUnit: (result) => {
         const day = toDay(result, byId.get(result.id)!);
@@ -191,3 +193,5 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     days: report,
   };
 }
+
+const isFileJob = (message: QueueMessage): message is FileJob => !('type' in message);

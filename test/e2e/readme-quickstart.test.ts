@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_FILES } from '../../cli/local/demo-files.ts';
 import {
@@ -26,7 +26,7 @@ import {
 const START = 'npm start';
 const SIGN = 'npx dixa-archiver sign';
 const LIST = 'npx dixa-archiver list --endpoint http://127.0.0.1:4569 --conversation 1042';
-const FIND = "find .dixa-archive/s3 -name '*._S3rver_object'";
+const FIND = "find .dixa-archive/s3 -path '*/conversations/*' -name '*._S3rver_object'";
 
 const children: Child[] = [];
 afterAll(() => {
@@ -71,15 +71,21 @@ describe('README quick start (local mode)', () => {
 
     // The two demo files land under ARCHIVE_DIR/s3 (what the README's `find` shows), byte for byte.
     const s3Dir = join(archiveDir, 's3');
-    const isFile = (path: string) => !path.endsWith('.json._S3rver_object');
+    const isFile = (path: string) =>
+      path.includes(`${sep}conversations${sep}`) && !path.endsWith('.json._S3rver_object');
     await until(async () => (await storedObjects(s3Dir)).filter(isFile).length === 2);
     const stored = (await storedObjects(s3Dir)).filter(isFile);
     const expected = Object.values(DEMO_FILES).map((f) => sha256(f.body));
     const actual = await Promise.all(stored.map(async (path) => sha256(await readFile(path))));
     expect(actual.sort()).toEqual(expected.sort());
     // and their two provenance records (each written just after its file)
-    await until(async () => (await storedObjects(s3Dir)).length === 4);
-    expect(await storedObjects(s3Dir)).toHaveLength(4);
+    const inConversations = async () =>
+      (await storedObjects(s3Dir)).filter((path) => path.includes(`${sep}conversations${sep}`));
+    await until(async () => (await inConversations()).length === 4);
+    expect(await inConversations()).toHaveLength(4);
+    // who took part is in the people index, under person keys (no address in any key)
+    await until(async () => (await storedObjects(s3Dir)).some((path) => path.includes(`${sep}people${sep}`)));
+    expect((await storedObjects(s3Dir)).join('\n')).not.toContain('@');
 
     // `dixa-archiver list` against local mode's S3 shows them too (README command, this run's S3 port).
     const [, ...listArgs] = LIST.replace('4569', String(ports.S3_PORT)).split(' ');

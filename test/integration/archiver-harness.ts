@@ -188,7 +188,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       );
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       for (const m of Messages) {
-        delivered.add(m.MessageId!);
+        if (JSON.parse(m.Body!).type !== 'participants') delivered.add(m.MessageId!); // file jobs only
         const handle = { QueueUrl, ReceiptHandle: m.ReceiptHandle! };
         if (failed.has(m.MessageId!))
           await sqs.send(new ChangeMessageVisibilityCommand({ ...handle, VisibilityTimeout: 0 }));

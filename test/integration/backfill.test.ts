@@ -130,10 +130,12 @@ const key = (f: ExpectedFile) => `${f.conversationId} ${f.kind} ${f.url}`;
 
 function queued(s: Setup): { key: string; traceId: string }[] {
   const state = sqs.inspectQueue(s.queueName)!;
-  return state.messages.ready.map((m) => {
-    const job = JSON.parse(m.body);
-    return { key: key(job), traceId: m.messageAttributes.traceId!.StringValue! };
-  });
+  return state.messages.ready
+    .filter((m) => JSON.parse(m.body).type !== 'participants')
+    .map((m) => {
+      const job = JSON.parse(m.body);
+      return { key: key(job), traceId: m.messageAttributes.traceId!.StringValue! };
+    });
 }
 
 const sorted = (values: string[]) => [...values].sort();

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { secretSourceFromEnv } from '../../lambdas/aws/secrets.ts';
 import { parseFileJob } from '../../lambdas/core/job.ts';
 import { parseFilesBaseUrl } from '../../lambdas/core/links.ts';
+import { isParticipantsBody } from '../../lambdas/core/participants.ts';
 import { signatureHeader } from '../../lambdas/core/signature.ts';
 import { ingestConfigFromEnv } from '../../lambdas/ingest/config.ts';
 import { createIngestHandler, type IngestHandler } from '../../lambdas/ingest/handler.ts';
@@ -121,11 +122,13 @@ function queued() {
     ...(messages?.delayed ?? []),
     ...(messages?.inflight ?? []).map((i) => i.message),
   ];
-  return all.map((message) => {
-    const parsed = parseFileJob(message.body, FILES);
-    if (!parsed.ok) throw new Error(`invalid job on the queue: ${parsed.reason}`);
-    return { job: parsed.job, traceId: message.messageAttributes.traceId?.StringValue };
-  });
+  return all
+    .filter((message) => !isParticipantsBody(JSON.parse(message.body)))
+    .map((message) => {
+      const parsed = parseFileJob(message.body, FILES);
+      if (!parsed.ok) throw new Error(`invalid job on the queue: ${parsed.reason}`);
+      return { job: parsed.job, traceId: message.messageAttributes.traceId?.StringValue };
+    });
 }
 
 const queuedUrls = () =>
@@ -162,15 +165,20 @@ describe('ingest → SQS (fauxqs)', () => {
     const webhook = messageWith(range(25).map(shapes));
     const res = await statusOf(webhookEvent({ body: webhook }));
     expect(res).toEqual({ status: 202, body: { status: 'queued', jobs: 25, rejected: [] } });
-    expect(faults.sendCalls).toBe(3); // 10 + 10 + 5 entries
+    expect(faults.sendCalls).toBe(3); // 10 + 10 + 5 entries, and who took part
 
     const received: string[] = [];
+    const participants: string[] = [];
     for (;;) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
       );
       if (Messages.length === 0) break;
       for (const message of Messages) {
+        if (isParticipantsBody(JSON.parse(message.Body ?? '{}'))) {
+          participants.push(message.Body!);
+          continue;
+        }
         const parsed = parseFileJob(message.Body ?? '', FILES);
         expect(parsed.ok, message.Body).toBe(true);
         if (!parsed.ok) continue;

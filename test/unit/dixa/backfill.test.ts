@@ -6,6 +6,8 @@ import { Checkpoint } from '../../../cli/backfill/checkpoint.ts';
 import { UserError } from '../../../lambdas/commons/errors.ts';
 import type { FileJob } from '../../../lambdas/core/job.ts';
 import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
+import type { ParticipantsMessage } from '../../../lambdas/core/participants.ts';
+import type { QueueMessage } from '../../../lambdas/core/queue-message.ts';
 import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../../lambdas/dixa/backfill.ts';
 import { DixaError } from '../../../lambdas/dixa/dixa-client.ts';
 import { planWindows, type Window } from '../../../lambdas/dixa/windows.ts';
@@ -28,7 +30,13 @@ const fixtureExport = { exportMessages: async (_w: Window) => exportWindow as un
 
 function recorder() {
   const sent: { jobs: FileJob[]; traceId: string }[] = [];
-  return { sent, send: async (jobs: FileJob[], traceId: string) => void sent.push({ jobs, traceId }) };
+  const participants: ParticipantsMessage[] = [];
+  const send = async (messages: QueueMessage[], traceId: string) => {
+    const jobs = messages.filter((m): m is FileJob => !('type' in m));
+    participants.push(...messages.filter((m): m is ParticipantsMessage => 'type' in m));
+    sent.push({ jobs, traceId });
+  };
+  return { sent, send, participants };
 }
 
 function unit(id: string, harvest: WorkUnit['harvest'], final = true): WorkUnit {
@@ -123,7 +131,7 @@ describe('runBackfill', () => {
 
   it('reports a failed unit and carries on; a 401 stops the run', async () => {
     const { sent, send } = recorder();
-    const ok = async () => ({ messages: 1, jobs: [], rejected: [] });
+    const ok = async () => ({ messages: 1, jobs: [], rejected: [], participants: [] });
     const summary = await runBackfill(
       [
         unit('a', ok),

@@ -364,17 +364,29 @@ describe('the stack with the default config', () => {
           .sort();
       expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'))).toEqual([
         's3:AbortMultipartUpload',
-        's3:DeleteObject',
-        's3:DeleteObjectVersion',
         's3:GetObject',
         's3:ListMultipartUploadParts',
         's3:PutObject',
       ]);
+      const index = [
+        objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/people/*'),
+        objectsArn(id('Archive/Bucket'), 'dixa/people/*'),
+      ];
+      // The people index: person keys only (lambdas/archiver/people.ts).
+      expect(byResource(index)).toEqual(['s3:PutObject']);
+      // What it stored for a conversation erased meanwhile, and nothing else.
+      expect(byResource([objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'), ...index])).toEqual([
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+      ]);
       // Never the whole prefix: receipts, tombstones and hold events are out of its reach.
       expect(byResource(objectsArn(id('Archive/Bucket'), 'dixa/*'))).toEqual([]);
+      expect(JSON.stringify(statements)).not.toMatch(/tombstones|erasure-receipts|holds/);
       expect(byResource(getAtt(id('Archive/Bucket')))).toEqual(['s3:ListBucket', 's3:ListBucketVersions']);
       const versions = statements.find((s) => actionsOf(s).includes('s3:ListBucketVersions'));
-      expect(versions?.Condition).toEqual({ StringLike: { 's3:prefix': ['dixa/conversations/*'] } });
+      expect(versions?.Condition).toEqual({
+        StringLike: { 's3:prefix': ['dixa/conversations/*', 'dixa/ledger/*', 'dixa/people/*'] },
+      });
       expect(byResource(getAtt(id('Jobs/Queue')))).toEqual([
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -398,13 +410,15 @@ describe('the stack with the default config', () => {
         's3:GetObject',
         's3:PutObject',
       ]);
-      expect(statements).toHaveLength(9);
+      expect(statements).toHaveLength(10);
     });
 
     it('grants no wildcard action, no "*" resource, no delete but to erasure (and failure markers), and no AWS managed policy to the Lambdas', () => {
       const erasePolicy = id('ComplianceErase/Policy');
       const archiverRole = id('Archiver/Lambda/Role');
-      const conversations = JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/conversations/*'));
+      const removable = JSON.stringify(
+        ['conversations/*', 'ledger/*/people/*', 'people/*'].map((p) => objectsArn(id('Archive/Bucket'), `dixa/${p}`)),
+      );
       const failureMarkers = JSON.stringify(objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/failures/*'));
       for (const { owner, statement } of allPolicyStatements(template)) {
         for (const action of actionsOf(statement)) {
@@ -420,7 +434,7 @@ describe('the stack with the default config', () => {
             continue;
           }
           expect(action).toMatch(/^s3:DeleteObject(Version)?$/);
-          expect(JSON.stringify(statement.Resource)).toBe(conversations);
+          expect(JSON.stringify(statement.Resource)).toBe(removable);
         }
         expect(statement.Resource).not.toBe('*');
       }

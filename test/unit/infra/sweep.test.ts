@@ -80,12 +80,21 @@ describe('the sweep with the default config', () => {
     expect(JSON.stringify(statements)).not.toContain(id('Jobs/DeadLetterQueue'));
   });
 
-  it('lets the archiver note, read and clear failure markers in the ledger, and nothing else of the ledger', () => {
+  it('lets the archiver note, read and clear failure markers in the ledger, write the people index, and nothing else of the ledger', () => {
     const archiver = statementsOfRole(template, id('Archiver/Lambda/Role'));
     const ledger = archiver.filter((s) => JSON.stringify(s.Resource).includes('ledger'));
-    expect(ledger).toHaveLength(1);
-    expect(actionsOf(ledger[0]!).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-    expect(ledger[0]!.Resource).toEqual(objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/failures/*'));
+    const failures = ledger.filter((s) => JSON.stringify(s.Resource).includes('failures'));
+    expect(failures).toHaveLength(1);
+    expect(actionsOf(failures[0]!).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(failures[0]!.Resource).toEqual(objectsArn(id('Archive/Bucket'), 'dixa/ledger/*/failures/*'));
+    // The rest is the people index (issue 13) and listing: never tombstones or hold events.
+    const text = JSON.stringify(ledger);
+    expect(text).not.toMatch(/tombstones|holds/);
+    for (const statement of ledger.filter((s) => !failures.includes(s))) {
+      expect(
+        JSON.stringify(statement.Resource).replace(/ledger\/\*\/people\/\*|conversations\/\*|people\/\*/g, ''),
+      ).not.toMatch(/ledger\/\*\//);
+    }
   });
 
   it('alarms when a run fails and when a run queued more than 10 missed files', () => {

@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { personKey } from '../../../lambdas/core/people.ts';
 import { ingestConfigFromEnv } from '../../../lambdas/ingest/config.ts';
 import { createIngestHandler } from '../../../lambdas/ingest/handler.ts';
 import type { WebhookDeps } from '../../../lambdas/ingest/webhook.ts';
@@ -53,7 +54,14 @@ describe('ingest handler: CONVERSATION_MESSAGE_ADDED', () => {
   it('traces every SQS entry back to the event: entry id and traceId attribute carry event_id', async () => {
     const fixture = webhookFixture<{ event_id: string }>('message-added-email');
     await ingestHandler()(webhookEvent({ body: fixture }));
-    expect(queue.accepted.map((e) => e.Id)).toEqual([`${fixture.event_id}-0`, `${fixture.event_id}-1`]);
+    // Two file jobs, then who took part (person keys only).
+    expect(queue.accepted.map((e) => e.Id)).toEqual([
+      `${fixture.event_id}-0`,
+      `${fixture.event_id}-1`,
+      `${fixture.event_id}-2`,
+    ]);
+    expect(queue.jobs()).toHaveLength(2);
+    expect(queue.participants()).toHaveLength(1);
     for (const entry of queue.accepted) {
       expect(entry.MessageAttributes?.traceId?.StringValue).toBe(fixture.event_id);
       expect(entry.MessageAttributes?.source?.StringValue).toBe('webhook');
@@ -93,10 +101,11 @@ describe('ingest handler: CONVERSATION_MESSAGE_ADDED', () => {
     ]);
   });
 
-  it('answers 202 with zero jobs for a message without files, and never calls SQS', async () => {
+  it('answers 202 with zero jobs for a message without files, queuing only who took part', async () => {
     const res = reply(await ingestHandler()(webhookEvent({ body: webhookFixture('message-added-no-attachments') })));
     expect(res).toMatchObject({ status: 202, body: { status: 'queued', jobs: 0, rejected: [] } });
-    expect(queue.calls).toBe(0);
+    expect(queue.jobs()).toEqual([]);
+    expect(queue.participants()).toHaveLength(1);
   });
 
   it('queues the good links, reports and logs the rejected ones with field and reason (not the link itself)', async () => {
@@ -134,13 +143,13 @@ describe('ingest handler: CONVERSATION_MESSAGE_ADDED', () => {
       await ingestHandler()(webhookEvent({ body: webhookFixture('message-added-email'), base64: true })),
     );
     expect(res).toMatchObject({ status: 202, body: { jobs: 2 } });
-    expect(queue.accepted).toHaveLength(2);
+    expect(queue.jobs()).toHaveLength(2);
   });
 });
 
 describe('ingest handler: other events', () => {
   it.each(['conversation-created', 'conversation-closed', 'conversation-note-added', 'conversation-assigned'])(
-    '%s → 200 ignored, nothing queued',
+    '%s → 200 ignored, no file job queued, only who took part',
     async (name) => {
       const res = reply(await ingestHandler()(webhookEvent({ body: webhookFixture(name) })));
       expect(res).toEqual({
@@ -148,9 +157,33 @@ describe('ingest handler: other events', () => {
         body: { status: 'ignored' },
         headers: { 'content-type': 'application/json' },
       });
-      expect(queue.calls).toBe(0);
+      expect(queue.jobs()).toEqual([]);
+      for (const message of queue.participants()) {
+        expect(message).toMatchObject({ type: 'participants', conversationId: '48377', source: 'webhook' });
+        expect(JSON.stringify(message)).not.toContain('@');
+      }
     },
   );
+
+  it('records the requester of an event without files (e.g. a new or replaced requester)', async () => {
+    const fixture = webhookFixture<{ data: { conversation: { requester: { email: string } } } }>(
+      'conversation-created',
+    );
+    fixture.data.conversation.requester.email = 'New.Requester@Example.NET';
+    expect(reply(await ingestHandler()(webhookEvent({ body: fixture }))).status).toBe(200);
+    expect(queue.participants()).toEqual([
+      expect.objectContaining({
+        people: [{ key: personKey('email', 'new.requester@example.net'), role: 'requester' }],
+      }),
+    ]);
+  });
+
+  it('answers 503 when who took part cannot be queued, so Dixa delivers the event again', async () => {
+    queue.fault = (entries) => entries.map((e) => e.Id ?? '');
+    expect(reply(await ingestHandler()(webhookEvent({ body: webhookFixture('conversation-created') }))).status).toBe(
+      503,
+    );
+  });
 });
 
 describe('ingest handler: refusals', () => {
@@ -341,7 +374,7 @@ describe('ingest handler: the exported handler', () => {
     const { handler } = await import('../../../lambdas/ingest/handler.ts');
     const res = reply(await handler(webhookEvent({ body: webhookFixture('message-added-email') })));
     expect(res).toMatchObject({ status: 202, body: { jobs: 2 } });
-    expect(queue.accepted).toHaveLength(2);
+    expect(queue.jobs()).toHaveLength(2);
   });
 
   it('reads the signing secret from Secrets Manager once and serves later invocations from the cache', async () => {
@@ -357,7 +390,7 @@ describe('ingest handler: the exported handler', () => {
         expect((await handler(webhookEvent({ body: webhookFixture(name) }))).statusCode).toBe(202);
       }
       expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-      expect(queue.accepted).toHaveLength(6);
+      expect(queue.jobs()).toHaveLength(6);
     } finally {
       secretsManager.restore();
     }

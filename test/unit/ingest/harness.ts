@@ -12,8 +12,10 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import type { SecretSource } from '../../../lambdas/aws/secrets.ts';
-import { type FileJob, parseFileJob } from '../../../lambdas/core/job.ts';
+import type { FileJob } from '../../../lambdas/core/job.ts';
 import { type FilesOrigin, parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
+import type { ParticipantsMessage } from '../../../lambdas/core/participants.ts';
+import { parseQueueMessage } from '../../../lambdas/core/queue-message.ts';
 import type { IngestConfig } from '../../../lambdas/ingest/config.ts';
 import { createIngestHandler, type IngestHandler } from '../../../lambdas/ingest/handler.ts';
 import { TEST_WEBHOOK_SECRET } from '../../fixtures/apigw/webhook-event.ts';
@@ -29,8 +31,10 @@ export interface FakeQueue {
   accepted: SendMessageBatchRequestEntry[];
   calls: number;
   fault: SqsFault | undefined;
-  /** The accepted bodies, validated against the job contract (throws on an invalid one). */
+  /** The accepted file jobs, validated against the job contract (throws on an invalid one). */
   jobs(): FileJob[];
+  /** The accepted participants messages, validated. */
+  participants(): ParticipantsMessage[];
   reset(): void;
   restore(): void;
 }
@@ -42,10 +46,16 @@ export function fakeQueue(): FakeQueue {
     calls: 0,
     fault: undefined,
     jobs: () =>
-      queue.accepted.map((entry) => {
-        const parsed = parseFileJob(entry.MessageBody ?? '', FILES);
+      queue.accepted.flatMap((entry) => {
+        const parsed = parseQueueMessage(entry.MessageBody ?? '', FILES);
         if (!parsed.ok) throw new Error(`invalid job on the queue: ${parsed.reason}`);
-        return parsed.job;
+        return parsed.kind === 'file' ? [parsed.job] : [];
+      }),
+    participants: () =>
+      queue.accepted.flatMap((entry) => {
+        const parsed = parseQueueMessage(entry.MessageBody ?? '', FILES);
+        if (!parsed.ok) throw new Error(`invalid message on the queue: ${parsed.reason}`);
+        return parsed.kind === 'participants' ? [parsed.message] : [];
       }),
     reset() {
       queue.accepted = [];
@@ -56,7 +66,8 @@ export function fakeQueue(): FakeQueue {
   };
   mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
     const entries = input.Entries ?? [];
-    const failing = new Set(queue.fault?.(entries, ++queue.calls) ?? []);
+    const call = ++queue.calls;
+    const failing = new Set(queue.fault?.(entries, call) ?? []);
     const ok = entries.filter((entry) => !failing.has(entry.Id ?? ''));
     queue.accepted.push(...ok);
     return {
