@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
-import { whoIsErasing } from '../../lambdas/compliance/caller-identity.ts';
+import { whoIsActing } from '../../lambdas/compliance/caller-identity.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import type { DeadLetterTarget } from '../console/app.ts';
@@ -64,7 +64,7 @@ export const command: Command = {
         deadLetters,
         jobs: new Jobs(),
         assets: await buildAssets(),
-        whoAmI: () => whoIsErasing(archive.s3, archive.local),
+        whoAmI: (recordedIn, nothingDone) => whoIsActing(archive.s3, archive.local, recordedIn, nothingDone),
         log: (message) => say(`console: ${message}`),
       },
       port,

@@ -3,24 +3,19 @@
  * conversation's ledger (write-once), plus, on a bucket with Object Lock, S3's own legal hold on every version of
  * every file and record. While any matter holds a conversation, `erase` and the anonymization follower refuse.
  */
-import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
-import { checkConversationId, readConversation } from '../../lambdas/compliance/archive.ts';
+import { UsageError } from '../../lambdas/commons/errors.ts';
+import { checkConversationId } from '../../lambdas/compliance/archive.ts';
 import { whoIsActing } from '../../lambdas/compliance/caller-identity.ts';
 import {
-  activeMatters,
   checkHoldReason,
   checkMatter,
-  expiryCannotSeeHolds,
-  type HeldConversation,
-  HOLD_EVENT_VERSION,
-  type HoldAction,
+  type HoldInForce,
+  type HoldRequest,
+  holdsInForce,
   listHolds,
-  matterKey,
-  readHoldEvents,
-  setLegalHolds,
-  writeHoldEvent,
+  placeHolds,
+  releaseHolds,
 } from '../../lambdas/compliance/holds.ts';
-import { bucketUsesObjectLock } from '../../lambdas/compliance/object-lock.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
@@ -91,94 +86,41 @@ export const command: Command = {
   },
 };
 
-interface Who {
-  matter: string;
-  reason: string;
-  by: string;
-}
-
-async function add(archive: S3Target, conversations: string[], who: Who): Promise<number> {
-  const locked = await bucketUsesObjectLock(archive.s3, archive.bucket);
-  if (!locked && (await expiryCannotSeeHolds(archive))) {
-    throw new UserError(
-      `refusing to place a hold: s3://${archive.bucket} has no Object Lock and a lifecycle rule expires archived ` +
-        'files, which cannot see holds; held files would still expire. Deploy with Object Lock (objectLockMode) ' +
-        'or without expireAfterDays; nothing was changed',
-    );
-  }
-  for (const conversationId of conversations) {
-    const files = (await readConversation(archive, conversationId)).filter((e) => e.file).length;
-    await record(archive, conversationId, 'add', who, files);
-    // After the event: an archiver writing meanwhile either is seen here, or sees the event after its write.
-    const versions = await setLegalHolds(archive, conversationId, true);
-    const matters = activeMatters(await readHoldEvents(archive, conversationId));
-    say(
-      files === 0
-        ? `Conversation ${conversationId}: hold recorded for "${who.matter}"; nothing is archived for it yet — files archived later are held on arrival.`
-        : `Conversation ${conversationId}: held for "${who.matter}" (${files} file(s)${locked ? `; S3 legal hold on ${versions} object version(s)` : ''}).`,
-    );
-    if (matters.length > 1) say(`  held by ${matters.length} matters: ${matters.map((m) => `"${m}"`).join(', ')}`);
-  }
-  if (!locked)
+async function add(archive: S3Target, conversations: string[], request: HoldRequest): Promise<number> {
+  const { objectLock } = await placeHolds(
+    archive,
+    conversations,
+    request,
+    ({ conversationId, files, versions, matters }) => {
+      say(
+        files === 0
+          ? `Conversation ${conversationId}: hold recorded for "${request.matter}"; nothing is archived for it yet — files archived later are held on arrival.`
+          : `Conversation ${conversationId}: held for "${request.matter}" (${files} file(s)${versions ? `; S3 legal hold on ${versions} object version(s)` : ''}).`,
+      );
+      if (matters.length > 1) say(`  held by ${matters.length} matters: ${matters.map((m) => `"${m}"`).join(', ')}`);
+    },
+  );
+  if (!objectLock)
     say('This bucket has no Object Lock: the hold registry alone stops erase and the anonymization follower.');
   return 0;
 }
 
-async function release(archive: S3Target, named: string[], who: Who): Promise<number> {
-  const conversations =
-    named.length > 0
-      ? named
-      : (await listHolds(archive))
-          .filter((h) => h.holds.some((e) => e.matterKey === matterKey(who.matter)))
-          .map((h) => h.conversationId);
-  if (conversations.length === 0) {
-    throw new UserError(`matter "${who.matter}" holds no conversation; nothing was changed`);
-  }
-  for (const conversationId of conversations) {
-    const before = activeMatters(await readHoldEvents(archive, conversationId));
-    if (!before.includes(who.matter)) {
-      say(`Conversation ${conversationId}: not held for "${who.matter}"; left as it is.`);
-      continue;
-    }
-    await record(archive, conversationId, 'release', who, 0);
-    const still = activeMatters(await readHoldEvents(archive, conversationId));
-    if (still.length > 0) {
+async function release(archive: S3Target, named: string[], request: HoldRequest): Promise<number> {
+  await releaseHolds(archive, named, request, ({ conversationId, released, stillHeldBy, versions }) => {
+    if (!released) say(`Conversation ${conversationId}: not held for "${request.matter}"; left as it is.`);
+    else if (stillHeldBy.length > 0)
       say(
-        `Conversation ${conversationId}: released from "${who.matter}"; still held for ${still.map((m) => `"${m}"`).join(', ')}.`,
+        `Conversation ${conversationId}: released from "${request.matter}"; still held for ${stillHeldBy.map((m) => `"${m}"`).join(', ')}.`,
       );
-      continue;
-    }
-    const versions = await setLegalHolds(archive, conversationId, false);
-    say(
-      `Conversation ${conversationId}: released from "${who.matter}"; no longer held${versions ? ` (S3 legal hold removed from ${versions} object version(s))` : ''}.`,
-    );
-  }
+    else
+      say(
+        `Conversation ${conversationId}: released from "${request.matter}"; no longer held${versions ? ` (S3 legal hold removed from ${versions} object version(s))` : ''}.`,
+      );
+  });
   return 0;
 }
 
-async function record(archive: S3Target, conversationId: string, action: HoldAction, who: Who, files: number) {
-  await writeHoldEvent(archive, {
-    holdEventVersion: HOLD_EVENT_VERSION,
-    conversationId,
-    action,
-    matter: who.matter,
-    matterKey: matterKey(who.matter),
-    reason: who.reason,
-    at: new Date().toISOString(),
-    by: who.by,
-    archivedFiles: files,
-  });
-}
-
-interface HoldRow {
-  conversationId: string;
-  matter: string;
-  since: string;
-  by: string;
-  reason: string;
-}
-
-const COLUMNS: Column<HoldRow>[] = [
+const COLUMNS: Column<HoldInForce>[] = [
   { header: 'CONVERSATION', value: (r) => r.conversationId },
   { header: 'MATTER', value: (r) => r.matter },
   { header: 'SINCE', value: (r) => r.since },
@@ -188,18 +130,7 @@ const COLUMNS: Column<HoldRow>[] = [
 
 async function list(archive: S3Target, flags: Flags): Promise<number> {
   const matter = flags.matter === undefined ? undefined : checkMatter(flags.matter);
-  const held: HeldConversation[] = await listHolds(archive);
-  const rows = held
-    .flatMap((h) =>
-      h.holds.map((e) => ({
-        conversationId: h.conversationId,
-        matter: e.matter,
-        since: e.at,
-        by: e.by,
-        reason: e.reason,
-      })),
-    )
-    .filter((r) => matter === undefined || r.matter === matter);
+  const rows = holdsInForce(await listHolds(archive)).filter((r) => matter === undefined || r.matter === matter);
   const json = wantsJson(flags.json);
   if (rows.length === 0 && !json) {
     say(matter ? `Matter "${matter}" holds no conversation.` : 'No conversation is under legal hold.');

@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { ConversationHeldError } from '../../lambdas/compliance/holds.ts';
 import type { S3Target } from '../shared/s3-target.ts';
 import type { Assets } from './assets.ts';
 import type { Jobs } from './jobs.ts';
@@ -15,6 +16,7 @@ import { eraseRoutes } from './routes/erase.ts';
 import { exportRoutes } from './routes/export.ts';
 import { fileRoutes } from './routes/files.ts';
 import { findRoutes } from './routes/find.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { type Gatekeeper, type Session, securityHeaders } from './security.ts';
@@ -32,8 +34,11 @@ export interface ConsoleDeps {
   deadLetters?: DeadLetterTarget | undefined;
   jobs: Jobs;
   assets: Assets;
-  /** Who is erasing, for receipts (the AWS caller, or the local user in local mode). */
-  whoAmI: () => Promise<string>;
+  /**
+   * Who is acting, for what `recordedIn` records (a receipt, a hold event): the AWS caller, or the local user in local
+   * mode. When it cannot be told, a UserError ends with `nothingDone`.
+   */
+  whoAmI: (recordedIn: string, nothingDone: string) => Promise<string>;
   /** One line for the terminal the console runs in (never personal data). */
   log: (message: string) => void;
 }
@@ -60,7 +65,7 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
       bucket: deps.archive.bucket,
       prefix: deps.archive.prefix,
       local: deps.archive.local,
-      features: { deadLetters: Boolean(deps.deadLetters), people: false, holds: false, reports: false },
+      features: { deadLetters: Boolean(deps.deadLetters), people: false, holds: true, reports: false },
     }),
   );
 
@@ -69,11 +74,16 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
   app.route('/api', verifyRoutes(deps));
   app.route('/api', exportRoutes(deps));
   app.route('/api', eraseRoutes(deps));
+  app.route('/api', holdRoutes(deps));
   app.route('/api', deadLetterRoutes(deps));
   app.route('/api', overviewRoutes(deps));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => {
+    // A legal hold refused the erasure: the page names the matters and points at the Legal holds page.
+    if (error instanceof ConversationHeldError) {
+      return c.json({ error: error.message, conversationId: error.conversationId, heldBy: error.matters }, 409);
+    }
     if (error instanceof UsageError) return c.json({ error: error.message }, 400);
     if (error instanceof UserError) return c.json({ error: error.message }, 422);
     return c.json({ error: `unexpected error: ${error.message}` }, 500);

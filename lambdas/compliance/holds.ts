@@ -26,7 +26,7 @@ import {
   ledgerRoot,
   parseKeyStamp,
 } from '../core/keys.ts';
-import { type Archive, listObjects } from './archive.ts';
+import { type Archive, listObjects, readConversation } from './archive.ts';
 import { inFolder, type Ledger, readLedger } from './ledger.ts';
 import { bucketUsesObjectLock } from './object-lock.ts';
 import { checkReason } from './reason.ts';
@@ -57,16 +57,18 @@ export function matterKey(matter: string): string {
   return createHash('sha256').update(`dixa-archiver/matter/v1\n${matter}`).digest('hex').slice(0, 16);
 }
 
-export function checkMatter(matter: string | undefined): string {
+/** Returns the trimmed matter, or throws a UsageError that names the field as the caller calls it. */
+export function checkMatter(matter: string | undefined, field = '--matter "<name>"'): string {
+  const name = field.split(' ')[0];
   const text = matter?.trim();
-  if (!text) throw new UsageError('--matter "<name>" is required: the legal matter the hold belongs to');
-  if (text.length > MAX_MATTER_LENGTH) throw new UsageError(`--matter is longer than ${MAX_MATTER_LENGTH} characters`);
-  if (/\p{Cc}/u.test(text)) throw new UsageError('--matter must be one line of text');
+  if (!text) throw new UsageError(`${field} is required: the legal matter the hold belongs to`);
+  if (text.length > MAX_MATTER_LENGTH) throw new UsageError(`${name} is longer than ${MAX_MATTER_LENGTH} characters`);
+  if (/\p{Cc}/u.test(text)) throw new UsageError(`${name} must be one line of text`);
   return text;
 }
 
-export function checkHoldReason(reason: string | undefined): string {
-  return checkReason(reason, '--reason "<text>"', 'the hold event');
+export function checkHoldReason(reason: string | undefined, field = '--reason "<text>"'): string {
+  return checkReason(reason, field, 'the hold event');
 }
 
 const holdsPrefix = (archive: Archive, csid: string) => `${ledgerPrefix(archive.prefix, csid)}holds/`;
@@ -98,19 +100,37 @@ export function activeMatters(events: readonly HoldEvent[]): string[] {
   return [...latest.values()].filter((e) => e.action === 'add').map((e) => e.matter);
 }
 
+/** The hold in force per matter: the `add` event that placed it, for each matter whose latest event is an add. */
+export function activeHolds(events: readonly HoldEvent[]): HoldEvent[] {
+  const active = new Set(activeMatters(events));
+  const placed = new Map<string, HoldEvent>();
+  for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
+    if (event.action === 'add' && active.has(event.matter)) placed.set(event.matterKey, event);
+  }
+  return [...placed.values()];
+}
+
 export async function heldBy(archive: Archive, conversationId: string): Promise<string[]> {
   return activeMatters(await readHoldEvents(archive, conversationId));
+}
+
+/** An erasure refused by a legal hold; `matters` names what holds the conversation. */
+export class ConversationHeldError extends UserError {
+  constructor(
+    readonly conversationId: string,
+    readonly matters: readonly string[],
+  ) {
+    super(
+      `refusing to erase conversation ${conversationId}: it is under legal hold (${matters.map((m) => JSON.stringify(m)).join(', ')}); ` +
+        'release the hold first (dixa-archiver hold release); nothing was deleted',
+    );
+  }
 }
 
 /** Throws (naming the matters) when the conversation is held: for `erase` and the anonymization follower. */
 export async function refuseIfHeld(archive: Archive, conversationId: string): Promise<void> {
   const matters = await heldBy(archive, conversationId);
-  if (matters.length > 0) {
-    throw new UserError(
-      `refusing to erase conversation ${conversationId}: it is under legal hold (${matters.map((m) => JSON.stringify(m)).join(', ')}); ` +
-        'release the hold first (dixa-archiver hold release); nothing was deleted',
-    );
-  }
+  if (matters.length > 0) throw new ConversationHeldError(conversationId, matters);
 }
 
 export interface HeldConversation {
@@ -135,13 +155,146 @@ export async function listHolds(archive: Archive): Promise<HeldConversation[]> {
     const events = (await Promise.all(keys.sort().map((key) => readEvent(archive, key)))).filter(
       (e): e is HoldEvent => e !== undefined,
     );
-    const active = new Set(activeMatters(events));
-    const placed = new Map<string, HoldEvent>();
-    for (const event of events)
-      if (event.action === 'add' && active.has(event.matter)) placed.set(event.matterKey, event);
-    return { conversationId, holds: [...placed.values()] };
+    return { conversationId, holds: activeHolds(events) };
   });
   return held.filter((h) => h.holds.length > 0);
+}
+
+/** Who places or releases a hold, for which matter and why: what each event records. */
+export interface HoldRequest {
+  matter: string;
+  reason: string;
+  by: string;
+}
+
+export interface PlacedHold {
+  conversationId: string;
+  /** Files archived for the conversation when the hold was placed (0: files arriving later are held on arrival). */
+  files: number;
+  /** Object versions that now carry S3's legal hold (0 on a bucket without Object Lock). */
+  versions: number;
+  /** Every matter that holds the conversation now, this one included. */
+  matters: string[];
+}
+
+export interface ReleasedHold {
+  conversationId: string;
+  /** False when the matter did not hold the conversation (nothing was written for it). */
+  released: boolean;
+  /** The matters that still hold it; S3's legal holds are cleared only when none does. */
+  stillHeldBy: string[];
+  /** Object versions whose S3 legal hold was removed. */
+  versions: number;
+}
+
+/**
+ * Places a hold for one matter on each conversation, in order, calling `onEach` after each (for progress). Refused,
+ * changing nothing, on a bucket without Object Lock whose lifecycle expiry would outrun the hold.
+ */
+export async function placeHolds(
+  archive: Archive,
+  conversations: readonly string[],
+  request: HoldRequest,
+  onEach: (placed: PlacedHold) => void = () => {},
+): Promise<{ objectLock: boolean; placed: PlacedHold[] }> {
+  if (conversations.length === 0) throw new UsageError('name at least one conversation to hold');
+  const objectLock = await bucketUsesObjectLock(archive.s3, archive.bucket);
+  if (!objectLock && (await expiryCannotSeeHolds(archive))) {
+    throw new UserError(
+      `refusing to place a hold: s3://${archive.bucket} has no Object Lock and a lifecycle rule expires archived ` +
+        'files, which cannot see holds; held files would still expire. Deploy with Object Lock (objectLockMode) ' +
+        'or without expireAfterDays; nothing was changed',
+    );
+  }
+  const placed: PlacedHold[] = [];
+  for (const conversationId of conversations) {
+    const files = (await readConversation(archive, conversationId)).filter((e) => e.file).length;
+    await writeEvent(archive, conversationId, 'add', request, files);
+    // After the event: an archiver writing meanwhile either is seen here, or sees the event after its write.
+    const versions = await setLegalHolds(archive, conversationId, true);
+    const outcome = { conversationId, files, versions, matters: await heldBy(archive, conversationId) };
+    placed.push(outcome);
+    onEach(outcome);
+  }
+  return { objectLock, placed };
+}
+
+/**
+ * Releases one matter's hold on the conversations named, or on every conversation it holds when none is named.
+ * S3's legal holds of a conversation are cleared only once no matter holds it any more.
+ */
+export async function releaseHolds(
+  archive: Archive,
+  named: readonly string[],
+  request: HoldRequest,
+  onEach: (released: ReleasedHold) => void = () => {},
+): Promise<ReleasedHold[]> {
+  const conversations =
+    named.length > 0
+      ? named
+      : (await listHolds(archive))
+          .filter((h) => h.holds.some((e) => e.matterKey === matterKey(request.matter)))
+          .map((h) => h.conversationId);
+  if (conversations.length === 0) {
+    throw new UserError(`matter ${JSON.stringify(request.matter)} holds no conversation; nothing was changed`);
+  }
+  const outcomes: ReleasedHold[] = [];
+  for (const conversationId of conversations) {
+    const before = await heldBy(archive, conversationId);
+    let outcome: ReleasedHold;
+    if (!before.includes(request.matter)) {
+      outcome = { conversationId, released: false, stillHeldBy: before, versions: 0 };
+    } else {
+      await writeEvent(archive, conversationId, 'release', request, 0);
+      const still = await heldBy(archive, conversationId);
+      const versions = still.length > 0 ? 0 : await setLegalHolds(archive, conversationId, false);
+      outcome = { conversationId, released: true, stillHeldBy: still, versions };
+    }
+    outcomes.push(outcome);
+    onEach(outcome);
+  }
+  return outcomes;
+}
+
+function writeEvent(
+  archive: Archive,
+  conversationId: string,
+  action: HoldAction,
+  request: HoldRequest,
+  archivedFiles: number,
+) {
+  return writeHoldEvent(archive, {
+    holdEventVersion: HOLD_EVENT_VERSION,
+    conversationId,
+    action,
+    matter: request.matter,
+    matterKey: matterKey(request.matter),
+    reason: request.reason,
+    at: new Date().toISOString(),
+    by: request.by,
+    archivedFiles,
+  });
+}
+
+/** One hold in force, as `hold list` and the console show it: a conversation held for a matter, since when, by whom, why. */
+export interface HoldInForce {
+  conversationId: string;
+  matter: string;
+  since: string;
+  by: string;
+  reason: string;
+}
+
+export function holdsInForce(held: readonly HeldConversation[]): HoldInForce[] {
+  return held.flatMap((h) =>
+    h.holds.map((e) => ({
+      conversationId: h.conversationId,
+      matter: e.matter,
+      since: e.at,
+      by: e.by,
+      reason: e.reason,
+    })),
+  );
 }
 
 /**

@@ -42,6 +42,7 @@ const FLAGS = [
 const CSID = '7001';
 const ERASED = '7002';
 const HOSTILE = '<img src=x onerror=alert(1)>.txt';
+const MATTER = 'Case 2026-17 <b>';
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dirname, '../../docs/console') : undefined;
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHklEQVR4nGNgGJTgPxIeVTyqeFTxqOJRxaOKh6RiAD7c/AEfF9oUAAAAAElFTkSuQmCC',
@@ -168,6 +169,10 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await rm(work, { recursive: true, force: true });
   });
 
+  const holdEvents = async () =>
+    (
+      await emulator.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/ledger/${CSID}/holds/` }))
+    ).Contents?.map((o) => o.Key!) ?? [];
   const shot = async (name: string) => {
     await page.screenshot({ path: join(SHOTS ?? work, `${name}.png`), fullPage: false });
   };
@@ -311,6 +316,37 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await page.getByRole('button', { name: new RegExp(`-${ERASED}\\.json$`) }).click();
     await expect.poll(() => page.locator('.receipt').textContent()).toContain('GDPR request #77');
     await axe('receipts');
+  });
+
+  it('places a legal hold, shows it on the conversation, refuses erasure naming the matter, and releases it', async () => {
+    await page.goto(`${base}/#/holds/${CSID}`);
+    await shown(page.getByText('No conversation is under legal hold.'));
+    await page.getByLabel('Matter').fill(MATTER);
+    await page.getByLabel('Reason', { exact: true }).fill('litigation hold');
+    await page.getByRole('button', { name: 'Place hold…' }).click();
+    await page.getByRole('button', { name: 'Yes, place the hold' }).click();
+    await shown(page.getByText(`Conversation ${CSID} is held (5 files)`));
+    await shown(page.getByRole('table', { name: 'By conversation' }).getByRole('cell', { name: MATTER }));
+    expect(await holdEvents()).toEqual([expect.stringMatching(/-add-[0-9a-f]{16}\.json$/)]);
+    await axe('legal holds');
+    await shot('holds');
+
+    await page.goto(`${base}/#/conversation/${CSID}`);
+    await shown(page.getByRole('note', { name: 'Legal hold' }).getByText(MATTER, { exact: false }));
+    expect(await page.getByRole('link', { name: 'Erase…' }).count()).toBe(0);
+
+    await page.goto(`${base}/#/erase/${CSID}`);
+    await shown(page.getByText(`Conversation ${CSID} is under legal hold, so it cannot be erased.`));
+    await shown(page.locator('ul.matters li', { hasText: MATTER }));
+    await axe('erase refused by a hold');
+
+    await page.goto(`${base}/#/holds`);
+    await page.getByRole('button', { name: `Release conversation ${CSID} from ${MATTER}` }).click();
+    await page.getByLabel(/^Reason for the release/).fill('case closed');
+    await page.getByRole('button', { name: 'Yes, release' }).click();
+    await shown(page.getByText(`Conversation ${CSID} released from “${MATTER}”; no longer held.`));
+    await shown(page.getByText('No conversation is under legal hold.'));
+    expect(await holdEvents()).toHaveLength(2);
   });
 
   it('refuses a request with a foreign Origin even with the session cookie', async () => {

@@ -5,68 +5,18 @@
  * Each rule here has a test that fails without it.
  */
 import { request as httpRequest } from 'node:http';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAssets } from '../../cli/console/assets.ts';
 import { Jobs } from '../../cli/console/jobs.ts';
-import { type RunningConsole, startConsole } from '../../cli/console/server.ts';
+import { startConsole } from '../../cli/console/server.ts';
 import { BUCKET, type Emulator, PREFIX, type SeededFile, seedConversation, startS3 } from './compliance-fixture.ts';
+import { type ConsoleClient, type Reply, startTestConsole } from './console-fixture.ts';
 
 let emulator: Emulator;
-let consoleServer: RunningConsole;
-let cookie: string;
-let csrf: string;
-let origin: string;
-let host: string;
+let client: ConsoleClient;
 let files: SeededFile[];
 const CSID = '5150';
 const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function call(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: consoleServer.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host, ...options.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** A request as the console's own page makes it: the session cookie, and for a POST its Origin and CSRF token. */
-function authed(path: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  const post = options.method === 'POST';
-  return call(path, {
-    method: options.method ?? 'GET',
-    headers: {
-      cookie,
-      ...(post ? { origin, 'content-type': 'application/json', 'x-csrf-token': csrf } : {}),
-      ...options.headers,
-    },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-}
 
 const fileUrl = (file: SeededFile, download = false) =>
   `/api/files/${CSID}/${file.key.split('/').at(-2)}${download ? '?download' : ''}`;
@@ -95,36 +45,23 @@ beforeAll(async () => {
       kind: 'recording',
     },
   ]);
-  consoleServer = await startConsole({
-    archive: { s3: emulator.s3, bucket: BUCKET, prefix: PREFIX, local: true },
-    jobs: new Jobs(),
-    assets: await buildAssets(),
-    whoAmI: async () => 'local user test',
-    log: () => {},
-  });
-  host = `127.0.0.1:${consoleServer.port}`;
-  origin = `http://${host}`;
-  const start = new URL(consoleServer.url);
-  const exchanged = await call(`${start.pathname}${start.search}`);
-  expect(exchanged.status).toBe(303);
-  cookie = String(exchanged.headers['set-cookie']).split(';')[0]!;
-  csrf = (JSON.parse((await authed('/api/session')).body.toString()) as { csrf: string }).csrf;
+  client = await startTestConsole(emulator);
 });
 afterAll(async () => {
-  await consoleServer?.stop();
+  await client?.running.stop();
   await emulator?.stop();
 });
 
 describe('who may come in', () => {
   it('listens on 127.0.0.1 only and prints a start URL there', () => {
-    expect(consoleServer.url).toMatch(
-      new RegExp(`^http://127\\.0\\.0\\.1:${consoleServer.port}/\\?token=[A-Za-z0-9_-]{43}$`),
+    expect(client.running.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${client.running.port}/\\?token=[A-Za-z0-9_-]{43}$`),
     );
   });
 
   it('refuses every request without a session, the page and its script included', async () => {
     for (const path of ['/', '/assets/app.js', '/api/session', fileUrl(files[0]!)]) {
-      const reply = await call(path);
+      const reply = await client.call(path);
       expect(reply.status, path).toBe(401);
       expect(reply.body.toString()).toMatch(/Open the link/);
     }
@@ -177,57 +114,83 @@ describe('who may come in', () => {
   it('refuses a foreign Host (DNS rebinding), even with a valid session', async () => {
     for (const foreign of [
       'evil.example',
-      `evil.example:${consoleServer.port}`,
-      `127.0.0.1:${consoleServer.port + 1}`,
+      `evil.example:${client.running.port}`,
+      `127.0.0.1:${client.running.port + 1}`,
     ]) {
-      const reply = await call('/api/session', { headers: { host: foreign, cookie } });
+      const reply = await client.call('/api/session', { headers: { host: foreign, cookie: client.cookie } });
       expect(reply.status, foreign).toBe(421);
     }
-    expect((await authed('/api/session', { headers: { host: `localhost:${consoleServer.port}` } })).status).toBe(200);
+    expect(
+      (await client.authed('/api/session', { headers: { host: `localhost:${client.running.port}` } })).status,
+    ).toBe(200);
   });
 
   it('refuses requests from another origin, whatever the method', async () => {
     const foreign = { origin: 'http://evil.example' };
-    expect((await authed('/api/session', { headers: foreign })).status).toBe(403);
+    expect((await client.authed('/api/session', { headers: foreign })).status).toBe(403);
     expect(
-      (await authed('/api/find', { method: 'POST', headers: foreign, body: { conversations: [CSID] } })).status,
+      (await client.authed('/api/find', { method: 'POST', headers: foreign, body: { conversations: [CSID] } })).status,
     ).toBe(403);
-    expect((await authed('/api/session', { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
-    expect((await authed('/api/session', { headers: { 'sec-fetch-site': 'same-site' } })).status).toBe(403);
-    expect((await authed('/api/session', { headers: { 'sec-fetch-site': 'same-origin', origin } })).status).toBe(200);
+    expect((await client.authed('/api/session', { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect((await client.authed('/api/session', { headers: { 'sec-fetch-site': 'same-site' } })).status).toBe(403);
+    expect(
+      (await client.authed('/api/session', { headers: { 'sec-fetch-site': 'same-origin', origin: client.origin } }))
+        .status,
+    ).toBe(200);
   });
 
   it('needs the CSRF token and an Origin on every POST, and allows no other method that changes things', async () => {
     const find = { conversations: [CSID] };
-    expect((await authed('/api/find', { method: 'POST', body: find })).status).toBe(200);
+    expect((await client.authed('/api/find', { method: 'POST', body: find })).status).toBe(200);
     expect(
-      (await authed('/api/find', { method: 'POST', body: find, headers: { 'x-csrf-token': 'nope' } })).status,
+      (await client.authed('/api/find', { method: 'POST', body: find, headers: { 'x-csrf-token': 'nope' } })).status,
     ).toBe(403);
-    const noToken = await call('/api/find', {
+    const noToken = await client.call('/api/find', {
       method: 'POST',
-      headers: { cookie, origin, 'content-type': 'application/json' },
+      headers: { cookie: client.cookie, origin: client.origin, 'content-type': 'application/json' },
       body: JSON.stringify(find),
     });
     expect(noToken.status).toBe(403);
-    const noOrigin = await call('/api/find', {
+    const noOrigin = await client.call('/api/find', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
+      headers: { cookie: client.cookie, 'content-type': 'application/json', 'x-csrf-token': client.csrf },
       body: JSON.stringify(find),
     });
     expect(noOrigin.status).toBe(403);
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
-      expect((await authed('/api/find', { method, headers: { origin, 'x-csrf-token': csrf } })).status, method).toBe(
-        405,
-      );
+      expect(
+        (await client.authed('/api/find', { method, headers: { origin: client.origin, 'x-csrf-token': client.csrf } }))
+          .status,
+        method,
+      ).toBe(405);
     }
     // A search never travels in a URL (it may name a person): there is no GET form of it.
-    expect((await authed('/api/find?conversations=5150')).status).toBe(404);
+    expect((await client.authed('/api/find?conversations=5150')).status).toBe(404);
+  });
+});
+
+describe('every change', () => {
+  it('is refused without the CSRF token, and changes nothing', async () => {
+    const changes: [string, unknown][] = [
+      ['/api/erase', { conversation: CSID, confirmation: CSID, reason: 'r' }],
+      ['/api/holds/place', { conversations: [CSID], matter: 'M', reason: 'r' }],
+      ['/api/holds/release', { conversations: [CSID], matter: 'M', reason: 'r' }],
+      ['/api/dead-letters/redrive', { expected: 1 }],
+      ['/api/verify', { conversations: [CSID] }],
+    ];
+    for (const [path, body] of changes) {
+      const reply = await client.authed(path, { method: 'POST', body, headers: { 'x-csrf-token': 'forged' } });
+      expect(reply.status, path).toBe(403);
+    }
+    const left = await emulator.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/` }));
+    expect(left.Contents?.map((o) => o.Key).filter((key) => !key?.includes('/conversations/'))).toEqual([]);
+    expect(left.KeyCount).toBe(files.length * 2);
   });
 });
 
 describe('what the browser is told', () => {
   it('serves the page with a strict CSP, no inline script, no caching and no framing', async () => {
-    const page = await authed('/');
+    const page = await client.authed('/');
     expect(page.status).toBe(200);
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("default-src 'none'");
@@ -250,17 +213,17 @@ describe('what the browser is told', () => {
   });
 
   it('serves the bundled script and stylesheet itself', async () => {
-    const script = await authed('/assets/app.js');
+    const script = await client.authed('/assets/app.js');
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
     expect(script.body.toString()).not.toMatch(/\binnerHTML\s*=/);
-    expect((await authed('/assets/app.css')).headers['content-type']).toMatch(/^text\/css/);
+    expect((await client.authed('/assets/app.css')).headers['content-type']).toMatch(/^text\/css/);
   });
 });
 
 describe('archived files', () => {
   it('shows an image inline, as an image, sandboxed and not sniffed', async () => {
-    const reply = await authed(fileUrl(files[0]!));
+    const reply = await client.authed(fileUrl(files[0]!));
     expect(reply.status).toBe(200);
     expect(reply.body.equals(png)).toBe(true);
     expect(reply.headers['content-type']).toBe('image/png');
@@ -272,14 +235,14 @@ describe('archived files', () => {
 
   it('never renders archived HTML or SVG: download only, as octet-stream, sandboxed', async () => {
     for (const file of [files[1]!, files[2]!]) {
-      const reply = await authed(fileUrl(file));
+      const reply = await client.authed(fileUrl(file));
       expect(reply.status).toBe(200);
       expect(reply.headers['content-type']).toBe('application/octet-stream');
       expect(String(reply.headers['content-disposition'])).toMatch(/^attachment; /);
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(String(reply.headers['content-security-policy'])).toContain('sandbox');
     }
-    const html = await authed(fileUrl(files[1]!));
+    const html = await client.authed(fileUrl(files[1]!));
     expect(html.headers['content-disposition']).toBe(
       `attachment; filename="_script_alert(1)_script_.html"; filename*=UTF-8''_script_alert%281%29_script_.html`,
     );
@@ -287,35 +250,39 @@ describe('archived files', () => {
 
   it('passes a Range request through to S3 and answers 206 with exactly those bytes', async () => {
     const recording = files[3]!;
-    const reply = await authed(fileUrl(recording), { headers: { range: 'bytes=1000-1999' } });
+    const reply = await client.authed(fileUrl(recording), { headers: { range: 'bytes=1000-1999' } });
     expect(reply.status).toBe(206);
     expect(reply.headers['content-range']).toBe(`bytes 1000-1999/${recording.content.length}`);
     expect(reply.headers['content-length']).toBe('1000');
     expect(reply.headers['accept-ranges']).toBe('bytes');
     expect(reply.body.equals(recording.content.subarray(1000, 2000))).toBe(true);
     expect(reply.headers['content-type']).toBe('audio/mpeg');
-    const beyond = await authed(fileUrl(recording), { headers: { range: 'bytes=20000-' } });
+    const beyond = await client.authed(fileUrl(recording), { headers: { range: 'bytes=20000-' } });
     expect(beyond.status).toBe(416);
     expect(beyond.headers['content-range']).toBe(`bytes */${recording.content.length}`);
   });
 
   it('downloads any file under its original name on request, and refuses ids that are not file ids', async () => {
-    const reply = await authed(fileUrl(files[0]!, true));
+    const reply = await client.authed(fileUrl(files[0]!, true));
     expect(reply.headers['content-type']).toBe('application/octet-stream');
     expect(String(reply.headers['content-disposition'])).toMatch(/^attachment; filename="photo.png"/);
-    expect((await authed(`/api/files/${CSID}/..%2F..%2Fetc`)).status).toBe(404);
-    expect((await authed(`/api/files/../${files[0]!.key.split('/').at(-2)}`)).status).toBe(404);
-    expect((await authed(`/api/files/1x/0123456789abcdef`)).status).toBe(400);
+    expect((await client.authed(`/api/files/${CSID}/..%2F..%2Fetc`)).status).toBe(404);
+    expect((await client.authed(`/api/files/../${files[0]!.key.split('/').at(-2)}`)).status).toBe(404);
+    expect((await client.authed(`/api/files/1x/0123456789abcdef`)).status).toBe(400);
   });
 });
 
 describe('access request', () => {
   it('streams a zip for a form POST carrying the CSRF token, and refuses one without it', async () => {
     const form = (token: string) => `csrf=${encodeURIComponent(token)}&conversations=${CSID}`;
-    const headers = { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' };
-    const refused = await call('/api/export', { method: 'POST', headers, body: form('wrong') });
+    const headers = {
+      cookie: client.cookie,
+      origin: client.origin,
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const refused = await client.call('/api/export', { method: 'POST', headers, body: form('wrong') });
     expect(refused.status).toBe(403);
-    const reply = await call('/api/export', { method: 'POST', headers, body: form(csrf) });
+    const reply = await client.call('/api/export', { method: 'POST', headers, body: form(client.csrf) });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('application/zip');
     expect(String(reply.headers['content-disposition'])).toMatch(/^attachment; filename="dixa-conversation-5150-/);

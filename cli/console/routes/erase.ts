@@ -47,8 +47,8 @@ export function eraseRoutes(deps: ConsoleDeps) {
     if (request.confirmation.trim() !== conversationId) {
       throw new UsageError(`type the conversation number (${conversationId}) to confirm; nothing was deleted`);
     }
-    const reason = checkReason(request.reason, 'the reason');
-    const erasedBy = await deps.whoAmI();
+    const reason = checkReason(request.reason, 'Reason');
+    const erasedBy = await deps.whoAmI('the receipt', 'nothing was deleted');
     const plan = await explainS3Errors(archive, () => planErasure(archive, conversationId));
     try {
       const { receipt, receiptKey } = await explainS3Errors(archive, () =>

@@ -1,8 +1,9 @@
-/** Find: files by conversation and by dates (listing.ts), and one conversation's files for its page. */
+/** Find: files by conversation and by dates (listing.ts), and one conversation's files and holds for its page. */
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { UsageError } from '../../../lambdas/commons/errors.ts';
 import { checkConversationId } from '../../../lambdas/compliance/archive.ts';
+import { activeHolds, holdsInForce, readHoldEvents } from '../../../lambdas/compliance/holds.ts';
 import { type ListedFile, listFiles } from '../../../lambdas/compliance/listing.ts';
 import { explainS3Errors } from '../../../lambdas/compliance/s3-errors.ts';
 import type { ConsoleDeps, ConsoleEnv } from '../app.ts';
@@ -44,8 +45,11 @@ export function findRoutes(deps: ConsoleDeps) {
 
   app.get('/conversations/:csid', async (c) => {
     const conversationId = checkConversationId(c.req.param('csid'));
-    const files = await explainS3Errors(archive, () => listFiles(archive, { conversations: [conversationId] }));
-    return c.json({ conversationId, files: files.map(toRow) });
+    const [files, events] = await explainS3Errors(archive, () =>
+      Promise.all([listFiles(archive, { conversations: [conversationId] }), readHoldEvents(archive, conversationId)]),
+    );
+    const holds = holdsInForce([{ conversationId, holds: activeHolds(events) }]);
+    return c.json({ conversationId, files: files.map(toRow), holds });
   });
   return app;
 }

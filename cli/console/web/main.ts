@@ -8,6 +8,7 @@ import { erasePage } from './pages/erase.ts';
 import { exportPage } from './pages/export.ts';
 import { failedPage } from './pages/failed.ts';
 import { findPage } from './pages/find.ts';
+import { holdsPage } from './pages/holds.ts';
 import { overviewPage } from './pages/overview.ts';
 import { receiptsPage } from './pages/receipts.ts';
 import { verifyPage } from './pages/verify.ts';
@@ -28,6 +29,7 @@ const PAGES: Record<string, Page> = {
   export: exportPage,
   erase: erasePage,
   receipts: receiptsPage,
+  holds: holdsPage,
   failed: failedPage,
   overview: overviewPage,
 };

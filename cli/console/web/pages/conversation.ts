@@ -1,17 +1,21 @@
 /** One conversation: every file, its integrity, previews (images, PDFs, text, recordings), downloads and actions. */
 import { type ApiError, csrfToken, fileUrl, get } from '../api.ts';
 import { announce, errorBox, h, replace } from '../dom.ts';
-import { bytes, plural } from '../format.ts';
+import { bytes, plural, time } from '../format.ts';
 import type { PageContext } from '../main.ts';
 import { type FileRow, fileColumns, type Integrity } from './files.ts';
+import type { HoldInForce } from './holds.ts';
 import { verify } from './verify-job.ts';
 
 export async function conversationPage({ main, params }: PageContext) {
   const conversationId = params[0] ?? '';
   replace(main, h('h1', { tabindex: -1 }, `Conversation ${conversationId}`), h('p', {}, 'Loading…'));
   let files: FileRow[];
+  let holds: HoldInForce[];
   try {
-    ({ files } = await get<{ files: FileRow[] }>(`/api/conversations/${encodeURIComponent(conversationId)}`));
+    ({ files, holds } = await get<{ files: FileRow[]; holds: HoldInForce[] }>(
+      `/api/conversations/${encodeURIComponent(conversationId)}`,
+    ));
   } catch (error) {
     replace(main, h('h1', { tabindex: -1 }, `Conversation ${conversationId}`), errorBox((error as ApiError).message));
     return;
@@ -63,16 +67,41 @@ export async function conversationPage({ main, params }: PageContext) {
     files.length === 0
       ? h('p', {}, 'Nothing is archived for this conversation.')
       : h('p', {}, `${plural(files.length, 'file')}, ${bytes(total)}.`),
+    holds.length > 0 ? heldNote(holds) : null,
     h(
       'div',
       { class: 'actions' },
       files.length > 0 ? verifyButton : null,
       files.length > 0 ? exportForm([conversationId], 'Export as zip') : null,
-      h('a', { class: 'button danger', href: `#/erase/${conversationId}` }, 'Erase…'),
+      h('a', { class: 'button', href: `#/holds/${conversationId}` }, 'Place a legal hold…'),
+      holds.length > 0 ? null : h('a', { class: 'button danger', href: `#/erase/${conversationId}` }, 'Erase…'),
     ),
     verifyStatus,
     tableSlot,
     preview,
+  );
+}
+
+/** Who holds the conversation, since when and why; while any matter does, it cannot be erased. */
+function heldNote(holds: HoldInForce[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'held', role: 'note', 'aria-label': 'Legal hold' },
+    h(
+      'p',
+      {},
+      h('strong', {}, 'Under legal hold'),
+      ` for ${plural(holds.length, 'matter')}: it cannot be erased while held (`,
+      h('a', { href: '#/holds' }, 'Legal holds'),
+      ').',
+    ),
+    h(
+      'ul',
+      {},
+      holds.map((hold) =>
+        h('li', {}, `\u201c${hold.matter}\u201d since ${time(hold.since)}, placed by ${hold.by}: ${hold.reason}`),
+      ),
+    ),
   );
 }
 

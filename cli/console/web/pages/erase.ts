@@ -37,7 +37,7 @@ export function erasePage({ main, params }: PageContext) {
       const plan = await post<Plan>('/api/erase/plan', { conversation: conversation.value });
       showPlan(planSlot, plan);
     } catch (error) {
-      replace(planSlot, errorBox((error as ApiError).message));
+      replace(planSlot, ...refused(error as ApiError));
     }
   });
   replace(
@@ -155,10 +155,33 @@ function showPlan(slot: HTMLElement, plan: Plan) {
       result.querySelector<HTMLElement>('h2')?.focus();
     } catch (error) {
       const body = (error as ApiError & { body?: { receipt?: Receipt } }).body;
-      replace(result, errorBox((error as ApiError).message), body?.receipt ? receiptView(body.receipt) : null);
+      replace(result, ...refused(error as ApiError), body?.receipt ? receiptView(body.receipt) : null);
       check();
     }
   });
   replace(slot, heading, summary, files, form, result);
   heading.focus();
+}
+
+/** Why nothing was erased: a legal hold is named matter by matter, with the way to the Legal holds page. */
+function refused(error: ApiError): HTMLElement[] {
+  const body = (error as ApiError & { body?: { conversationId?: string; heldBy?: string[] } }).body;
+  if (!body?.heldBy) return [errorBox(error.message)];
+  return [
+    errorBox(
+      `Conversation ${body.conversationId} is under legal hold, so it cannot be erased. Nothing was deleted. It is held for:`,
+    ),
+    h(
+      'ul',
+      { class: 'matters' },
+      body.heldBy.map((matter) => h('li', {}, matter)),
+    ),
+    h(
+      'p',
+      {},
+      'When a matter is closed, release its hold on the ',
+      h('a', { href: '#/holds' }, 'Legal holds'),
+      ' page; then the conversation can be erased.',
+    ),
+  ];
 }
