@@ -140,7 +140,7 @@ describe('Lambda bundles', () => {
       return JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
     }
 
-    it('ingest queues the sample webhook, the archiver stores both files, each in a Node.js 24 process', async () => {
+    it('ingest queues the sample webhook, the archiver stores both files and who took part, each in a Node.js 24 process', async () => {
       const body = readFileSync(join(REPO, 'test/fixtures/sample-webhook.json'));
       const ingest = await invoke('Ingest', webhookEvent({ body }));
       expect(ingest.node).toMatch(/^v24\./);
@@ -152,7 +152,9 @@ describe('Lambda bundles', () => {
         new ReceiveMessageCommand({ QueueUrl: jobQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
       );
       sqs.destroy();
-      expect(Messages).toHaveLength(2);
+      // One job per file and one participants message (the people index).
+      const types = Messages.map((m) => (JSON.parse(m.Body!) as { type?: string }).type ?? 'file');
+      expect(types.sort()).toEqual(['file', 'file', 'participants']);
 
       const records = Messages.map((m) => ({
         messageId: m.MessageId,
@@ -170,7 +172,12 @@ describe('Lambda bundles', () => {
       expect(archiver.result).toEqual({ batchItemFailures: [] });
 
       const stored = readdirSync(join(work, 's3'), { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('._S3rver_object') && !name.endsWith('.json._S3rver_object'))
+        .filter(
+          (name) =>
+            name.includes('conversations') &&
+            name.endsWith('._S3rver_object') &&
+            !name.endsWith('.json._S3rver_object'),
+        )
         .map((name) =>
           createHash('sha256')
             .update(readFileSync(join(work, 's3', name)))
@@ -178,6 +185,8 @@ describe('Lambda bundles', () => {
         );
       const expected = Object.values(DEMO_FILES).map((f) => createHash('sha256').update(f.body).digest('hex'));
       expect(stored.sort()).toEqual(expected.sort());
+      const objects = readdirSync(join(work, 's3'), { recursive: true, encoding: 'utf8' });
+      expect(objects.some((name) => name.includes('people') && name.endsWith('._S3rver_object'))).toBe(true);
     }, 60_000);
   });
 });
