@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../../lambdas/commons/errors.ts';
 import { DEFAULT_FILES_BASE_URL, type FilesOrigin, parseFilesBaseUrl } from '../../lambdas/core/links.ts';
 
-export async function readToken(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+/** The token from `file` or $DIXA_API_TOKEN; `orElse` adds another way out to the line that says none is set. */
+export async function readToken(file: string | undefined, env: NodeJS.ProcessEnv, orElse?: string): Promise<string> {
   let token: string | undefined;
   if (file) {
     try {
@@ -17,7 +18,11 @@ export async function readToken(file: string | undefined, env: NodeJS.ProcessEnv
     if (!token) throw new UserError(`the token file ${file} is empty`);
   } else {
     token = env.DIXA_API_TOKEN?.trim();
-    if (!token) throw new UserError('no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>');
+    if (!token) {
+      throw new UserError(
+        `no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>${orElse ? `, ${orElse}` : ''}`,
+      );
+    }
   }
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new UserError('the Dixa API token contains spaces or non-ASCII characters: check the value you set');

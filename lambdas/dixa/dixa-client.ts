@@ -1,7 +1,9 @@
 /**
  * The two Dixa read APIs the backfill uses, behind one careful HTTP client:
  * - Message Export API `GET {exports}/v1/message_export` (`Authorization: Bearer <token>`), ≤ 10 requests a minute;
- * - message API `GET {api}/v1/conversations/{csid}/messages` (`Authorization: <token>`), ≤ 10 requests a second.
+ * - message API `GET {api}/v1/conversations/{csid}/messages` (`Authorization: <token>`), ≤ 10 requests a second;
+ * - end users `GET {api}/v1/endusers?email=|phone=|externalId=` and `GET {api}/v1/endusers/{id}/conversations`,
+ *   paged (`pageKey`, `meta.next`), on the same token and so the same pacer as the message API.
  * Every attempt, retries included, takes a slot from that API's Pacer, so retries count against the limit.
  * 429 waits for Retry-After (seconds or an HTTP date) or backs off; 5xx, resets, timeouts and unreadable
  * bodies back off exponentially with jitter; 401/403 is fatal for the whole run; other 4xx fail the one request.
@@ -19,6 +21,24 @@ export const EXPORT_REQUESTS_PER_MINUTE = 10;
 export const MESSAGE_API_REQUESTS_PER_SECOND = 10;
 
 export type DixaApi = 'export' | 'messages';
+
+/** A guard against runaway paging (a Dixa bug or a loop): far more pages than one person has. */
+export const MAX_PAGES = 1000;
+
+export interface EndUserQuery {
+  field: 'email' | 'phone' | 'externalId';
+  value: string;
+}
+
+/** An end user as Dixa returns it (the fields a person search uses; the rest is ignored). */
+export interface EndUser {
+  id: string;
+  email?: string;
+  phoneNumber?: string;
+  externalId?: string;
+  additionalEmails: string[];
+  additionalPhoneNumbers: string[];
+}
 
 /** A request that failed for good. `fatal` (401/403) means no other request can succeed either. */
 export class DixaError extends Error {
@@ -80,6 +100,55 @@ export class DixaClient {
     const data = body !== null && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
     if (!Array.isArray(data)) throw new DixaError(`${url.host} answered with ${describe(body)}, not {"data": [...]}`);
     return data;
+  }
+
+  /** Dixa's end users matching one identity (`email`, `phone` or `externalId`), every page. */
+  async findEndUsers(by: EndUserQuery): Promise<EndUser[]> {
+    const url = new URL('/v1/endusers', this.apiBase);
+    url.searchParams.set(by.field, by.value);
+    const users: EndUser[] = [];
+    for await (const page of this.pages(url)) users.push(...page.map((row) => toEndUser(row, url)));
+    return users;
+  }
+
+  /** The conversations an end user requested, as csids, every page. */
+  async endUserConversations(userId: string): Promise<string[]> {
+    const url = new URL(`/v1/endusers/${encodeURIComponent(userId)}/conversations`, this.apiBase);
+    const csids: string[] = [];
+    for await (const page of this.pages(url)) csids.push(...page.map((row) => toCsid(row, url)));
+    return csids;
+  }
+
+  /**
+   * Every page's `data` in turn, following `meta.next` (a page key, or a URL on the API's own origin: the token goes
+   * nowhere else) until there is none. A page asked for twice, or more than MAX_PAGES, is an error, not a loop.
+   */
+  private async *pages(first: URL): AsyncGenerator<unknown[]> {
+    const seen = new Set<string>();
+    for (let url: URL | undefined = first; url; ) {
+      if (seen.has(url.href)) throw new DixaError(`${first.host} pointed the next page back at a page already read`);
+      if (seen.size >= MAX_PAGES) throw new DixaError(`${first.host} kept paging past ${MAX_PAGES} pages: stopped`);
+      seen.add(url.href);
+      const body = await this.getJson('messages', url, this.options.token);
+      const data = body !== null && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
+      if (!Array.isArray(data)) throw new DixaError(`${url.host} answered with ${describe(body)}, not {"data": [...]}`);
+      yield data;
+      const next = (body as { meta?: { next?: unknown } | null }).meta?.next;
+      url = typeof next === 'string' && next !== '' ? this.nextPage(first, next) : undefined;
+    }
+  }
+
+  private nextPage(first: URL, next: string): URL {
+    if (/^https?:\/\//i.test(next) || next.startsWith('/')) {
+      const url = new URL(next, this.apiBase);
+      if (url.origin !== this.apiBase.origin) {
+        throw new DixaError(`${this.apiBase.host} pointed the next page at another origin (${url.origin}): refused`);
+      }
+      return url;
+    }
+    const url = new URL(first);
+    url.searchParams.set('pageKey', next);
+    return url;
   }
 
   private async getJson(api: DixaApi, url: URL, authorization: string): Promise<unknown> {
@@ -182,6 +251,32 @@ function detail(text: string): string {
   const line = message.replace(/\s+/g, ' ').trim();
   if (!line) return '';
   return `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`;
+}
+
+/** An end-user row; one without an id fails the whole answer (a search that silently drops people cannot be trusted). */
+function toEndUser(row: unknown, url: URL): EndUser {
+  const r = (row !== null && typeof row === 'object' ? row : {}) as Record<string, unknown>;
+  if (typeof r.id !== 'string' || r.id === '') throw new DixaError(`${url.host} listed an end user without an id`);
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const texts = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
+  const [email, phoneNumber, externalId] = [text(r.email), text(r.phoneNumber), text(r.externalId)];
+  return {
+    id: r.id,
+    ...(email ? { email } : {}),
+    ...(phoneNumber ? { phoneNumber } : {}),
+    ...(externalId ? { externalId } : {}),
+    additionalEmails: texts(r.additionalEmails),
+    additionalPhoneNumbers: texts(r.additionalPhoneNumbers),
+  };
+}
+
+/** A conversation row's csid (`id`, a number or a numeric string); a row without one fails the whole answer. */
+function toCsid(row: unknown, url: URL): string {
+  const id = row !== null && typeof row === 'object' ? (row as { id?: unknown }).id : undefined;
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
+  if (typeof id === 'string' && /^\d{1,20}$/.test(id)) return BigInt(id).toString();
+  throw new DixaError(`${url.host} listed a conversation without a numeric id`);
 }
 
 function describe(body: unknown): string {

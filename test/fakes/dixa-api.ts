@@ -4,6 +4,9 @@
  *   (or the Basic `bearer:<token>` form), a bare JSON array, 400 beyond 31 days, its own limit of 10 requests in
  *   any sliding minute (429 + Retry-After);
  * - `GET /v1/conversations/{csid}/messages` (message API): `Authorization: <token>`, `{ data: [...] }`, 10 per second.
+ * - `GET /v1/endusers?email=|phone=|externalId=` and `GET /v1/endusers/{id}/conversations` (end users, added with
+ *   `addEndUser`): `Authorization: <token>`, paged with `pageLimit`/`pageKey` and `meta.next` (a path, a URL or a bare page key),
+ *   400 for email and phone together, 404 for an unknown user; same token, so the same 10 per second as the message API.
  * Rows are generated deterministically from a seed (so a year needs no fixture files) in the shapes of
  * /work/shared/dixa-api.md, and the fake knows its own ground truth: which valid file links it handed out and how
  * many invalid ones. Time comes from an injectable clock so rate-limit tests run on fake time. Faults (any status,
@@ -24,7 +27,19 @@ import { parseArgs } from 'node:util';
 export const DAY_MS = 86_400_000;
 const MAX_SPAN_MS = 31 * DAY_MS;
 
-export type FakeApi = 'export' | 'messages';
+export type FakeApi = 'export' | 'messages' | 'endusers';
+
+/** An end user the fake knows, and the conversations they requested. */
+export interface FakeEndUser {
+  id: string;
+  name?: string;
+  email?: string | null;
+  phoneNumber?: string | null;
+  externalId?: string | null;
+  additionalEmails?: string[];
+  additionalPhoneNumbers?: string[];
+  conversations: number[];
+}
 export type FakeKind = 'attachment' | 'recording' | 'voicemail' | 'inline-image' | 'original-email';
 
 /** A file link the fake handed out that the pipeline must archive (url as normalized against the files host). */
@@ -85,6 +100,10 @@ export interface FakeDixaOptions {
   missingConversations?: string[];
   /** Adds a few links that must be rejected (another host, traversal, another scheme). Default true. */
   badLinks?: boolean;
+  /** Page size of the end-user endpoints (a client's larger pageLimit is capped to it). Default 2, to page early. */
+  endUsersPageSize?: number;
+  /** How `meta.next` names the next page: a path with its query (default), an absolute URL, or a bare page key. */
+  nextPage?: 'path' | 'url' | 'key';
 }
 
 export interface Generated<Row> {
@@ -107,8 +126,10 @@ export interface FakeDixaApi {
   /** Ground truth: export rows with start ≤ created_at < end, and their files. */
   exportData(startMs: number, endMs: number): Generated<ExportRow>;
   conversationData(csid: string): Generated<MessageRow>;
-  /** The most requests to `api` (any outcome) that fell in one sliding window of `windowMs`. */
-  maxRequestsInWindow(api: FakeApi, windowMs: number): number;
+  /** Dixa knows this end user (replaces one with the same id). */
+  addEndUser(user: FakeEndUser): void;
+  /** The most requests to `api` (or to any of several; any outcome) that fell in one sliding window of `windowMs`. */
+  maxRequestsInWindow(api: FakeApi | FakeApi[], windowMs: number): number;
   close(): Promise<void>;
 }
 
@@ -149,8 +170,11 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
     export: options.exportLimit ?? { requests: 10, windowMs: 60_000 },
     messages: options.messagesLimit ?? { requests: 10, windowMs: 1_000 },
   };
-  const served: Record<FakeApi, number[]> = { export: [], messages: [] };
-  const faults: Record<FakeApi, Fault[]> = { export: [], messages: [] };
+  // One token, one limit: the end-user API counts against the message API's 10 a second.
+  const served: Record<'export' | 'messages', number[]> = { export: [], messages: [] };
+  const faults: Record<FakeApi, Fault[]> = { export: [], messages: [], endusers: [] };
+  const endUsers = new Map<string, FakeEndUser>();
+  const pageSize = options.endUsersPageSize ?? 2;
   const standing: { api: FakeApi; match: (url: URL) => boolean; fault: Fault }[] = [];
   const requests: RecordedRequest[] = [];
   const missing = new Set(options.missingConversations ?? []);
@@ -159,8 +183,15 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
     const url = new URL(req.url ?? '/', 'http://fake');
     const at = clock.now();
     const conversation = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
+    const userConversations = /^\/v1\/endusers\/([^/]+)\/conversations$/.exec(url.pathname);
     const api: FakeApi | 'unknown' =
-      url.pathname === '/v1/message_export' ? 'export' : conversation ? 'messages' : 'unknown';
+      url.pathname === '/v1/message_export'
+        ? 'export'
+        : conversation
+          ? 'messages'
+          : url.pathname === '/v1/endusers' || userConversations
+            ? 'endusers'
+            : 'unknown';
     const record: RecordedRequest = {
       api,
       path: url.pathname,
@@ -194,9 +225,10 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
     if (api === 'unknown') return send(404, { message: 'Not Found' });
     if (!authorized(api, req.headers.authorization, options.token)) return send(401, { message: 'Unauthorized' });
 
-    const limit = limits[api];
-    const recent = served[api].filter((t) => t > at - limit.windowMs);
-    served[api] = recent;
+    const bucket = api === 'export' ? 'export' : 'messages';
+    const limit = limits[bucket];
+    const recent = served[bucket].filter((t) => t > at - limit.windowMs);
+    served[bucket] = recent;
     if (recent.length >= limit.requests) {
       const waitMs = recent[0]! + limit.windowMs - at;
       const headers: Record<string, string> = {};
@@ -208,7 +240,7 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
       record.retryAfter = headers['retry-after'];
       return send(429, { message: 'Too Many Requests' }, headers);
     }
-    served[api].push(at);
+    served[bucket].push(at);
 
     const fault = faults[api].shift() ?? standing.find((s) => s.api === api && s.match(url))?.fault;
     if (fault && 'reset' in fault) {
@@ -225,6 +257,63 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
       if (fault.retryAfter) headers['retry-after'] = record.retryAfter = fault.retryAfter;
       res.writeHead(fault.status, headers);
       return res.end(fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }));
+    }
+
+    if (api === 'endusers') {
+      const nextPage = (next: URL, key: string) =>
+        options.nextPage === 'key'
+          ? key
+          : options.nextPage === 'url'
+            ? `http://${req.headers.host}${next.pathname}${next.search}`
+            : `${next.pathname}${next.search}`;
+      const page = <T>(rows: T[]) => {
+        const offset = Number(Buffer.from(url.searchParams.get('pageKey') ?? 'MA', 'base64url').toString()) || 0;
+        const size = Math.min(pageSize, Number(url.searchParams.get('pageLimit')) || pageSize);
+        const more = offset + size < rows.length;
+        const key = Buffer.from(String(offset + size)).toString('base64url');
+        const next = new URL(url);
+        next.searchParams.set('pageKey', key);
+        return {
+          data: rows.slice(offset, offset + size),
+          meta: more ? { next: nextPage(next, key) } : {},
+        };
+      };
+      if (userConversations) {
+        const user = endUsers.get(decodeURIComponent(userConversations[1]!));
+        if (!user) return send(404, { message: 'End user not found' });
+        return send(
+          200,
+          page(
+            user.conversations.map((csid) => ({
+              id: csid,
+              requesterId: user.id,
+              channel: 'EMAIL',
+              createdAt: '2024-01-01T00:00:00.000Z',
+            })),
+          ),
+        );
+      }
+      const email = url.searchParams.get('email');
+      const phone = url.searchParams.get('phone');
+      const externalId = url.searchParams.get('externalId');
+      if (email !== null && phone !== null) return send(400, { message: 'email and phone cannot be combined' });
+      const matches = [...endUsers.values()].filter((u) =>
+        email !== null
+          ? u.email?.toLowerCase() === email.toLowerCase()
+          : phone !== null
+            ? u.phoneNumber === phone
+            : externalId !== null && u.externalId === externalId,
+      );
+      return send(
+        200,
+        page(
+          matches.map(({ conversations: _, ...user }) => ({
+            additionalEmails: [],
+            additionalPhoneNumbers: [],
+            ...user,
+          })),
+        ),
+      );
     }
 
     if (api === 'messages') {
@@ -265,15 +354,20 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
     alwaysFail: (api, match, fault) => {
       standing.push({ api, match, fault });
     },
+    addEndUser: (user) => {
+      endUsers.set(user.id, user);
+    },
     clearFaults: () => {
       faults.export.length = 0;
       faults.messages.length = 0;
+      faults.endusers.length = 0;
       standing.length = 0;
     },
     exportData: (startMs, endMs) => generator.exportRange(startMs, endMs),
     conversationData: (csid) => generator.conversation(csid),
     maxRequestsInWindow(api, windowMs) {
-      const times = requests.filter((r) => r.api === api).map((r) => r.at);
+      const apis: string[] = Array.isArray(api) ? api : [api];
+      const times = requests.filter((r) => apis.includes(r.api)).map((r) => r.at);
       let max = 0;
       for (let i = 0, j = 0; i < times.length; i++) {
         while (times[j]! <= times[i]! - windowMs) j++;
@@ -290,7 +384,7 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
 }
 
 function authorized(api: FakeApi, header: string | undefined, token: string): boolean {
-  if (api === 'messages') return header === token;
+  if (api !== 'export') return header === token;
   return header === `Bearer ${token}` || header === `Basic ${Buffer.from(`bearer:${token}`).toString('base64')}`;
 }
 

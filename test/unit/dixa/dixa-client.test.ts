@@ -165,3 +165,158 @@ describe('parseDixaBaseUrl', () => {
     expect(() => parseDixaBaseUrl(value, 'DIXA_EXPORTS_BASE_URL')).toThrow(message);
   });
 });
+
+// Dixa's end-user API: every page is read (meta.next as a path, an absolute URL or a bare page key), a next page on
+// another origin is refused before anything is sent there, and the end-user calls share the message API's pace.
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+describe('end users', () => {
+  it('finds end users by e-mail and reads every page of their conversations, following meta.next', async () => {
+    const { api, dixa } = await setup({ endUsersPageSize: 3 });
+    api.addEndUser({
+      id: 'u-1',
+      email: 'jane@example.com',
+      phoneNumber: '+4512345678',
+      additionalEmails: ['j.doe@example.org'],
+      conversations: range(100, 8),
+    });
+    api.addEndUser({ id: 'u-2', email: 'someone@example.com', conversations: [1] });
+    const users = await dixa.findEndUsers({ field: 'email', value: 'jane@example.com' });
+    expect(users).toEqual([
+      {
+        id: 'u-1',
+        email: 'jane@example.com',
+        phoneNumber: '+4512345678',
+        additionalEmails: ['j.doe@example.org'],
+        additionalPhoneNumbers: [],
+      },
+    ]);
+    expect(await dixa.endUserConversations('u-1')).toEqual(range(100, 8).map(String));
+    const pages = api.requests.filter((r) => r.path === '/v1/endusers/u-1/conversations');
+    expect(pages).toHaveLength(3);
+    expect(pages.map((r) => r.query.pageKey)).toEqual([undefined, expect.any(String), expect.any(String)]);
+    expect(api.requests[0]!.query).toEqual({ email: 'jane@example.com' });
+  });
+
+  it('finds several end users across pages by external id and by phone', async () => {
+    const { api, dixa } = await setup({ endUsersPageSize: 1 });
+    for (const id of ['a', 'b', 'c']) api.addEndUser({ id, externalId: 'crm-7', conversations: [] });
+    api.addEndUser({ id: 'p', phoneNumber: '+4512345678', conversations: [] });
+    expect((await dixa.findEndUsers({ field: 'externalId', value: 'crm-7' })).map((u) => u.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect((await dixa.findEndUsers({ field: 'phone', value: '+4512345678' })).map((u) => u.id)).toEqual(['p']);
+  });
+
+  it.each(['url', 'key'] as const)('follows meta.next given as %s', async (nextPage) => {
+    const { api, dixa } = await setup({ endUsersPageSize: 2, nextPage });
+    api.addEndUser({ id: 'u-1', conversations: range(1, 5) });
+    expect(await dixa.endUserConversations('u-1')).toEqual(['1', '2', '3', '4', '5']);
+    expect(api.requests.map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
+  it('refuses a next page on another origin: the token is never sent there', async () => {
+    const { api, dixa } = await setup();
+    api.addEndUser({ id: 'u-1', conversations: [1] });
+    const page = (next: string) => ({ status: 200, body: JSON.stringify({ data: [{ id: 1 }], meta: { next } }) });
+    for (const next of ['https://evil.example/v1/endusers/u-1/conversations?pageKey=2', '//evil.example/steal']) {
+      api.queueFaults('endusers', page(next));
+      const error = await dixa.endUserConversations('u-1').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DixaError);
+      expect((error as Error).message).toMatch(
+        /pointed the next page at another origin \(https?:\/\/evil\.example\): refused/,
+      );
+    }
+    expect(api.requests).toHaveLength(2); // one page each; nothing followed
+  });
+
+  it('stops, as an error, when a next page points back at a page already read', async () => {
+    const { api, dixa } = await setup();
+    api.addEndUser({ id: 'u-1', conversations: [1] });
+    api.queueFaults('endusers', {
+      status: 200,
+      body: JSON.stringify({ data: [{ id: 1 }], meta: { next: '/v1/endusers/u-1/conversations' } }),
+    });
+    await expect(dixa.endUserConversations('u-1')).rejects.toThrow(/pointed the next page back at a page already read/);
+  });
+
+  it('fails the whole answer for a row it cannot read, rather than leave a conversation or a person out', async () => {
+    const { api, dixa } = await setup();
+    api.queueFaults('endusers', { status: 200, body: JSON.stringify({ data: [{ id: 1 }, { id: 'x-2' }], meta: {} }) });
+    await expect(dixa.endUserConversations('u-1')).rejects.toThrow(/listed a conversation without a numeric id/);
+    api.queueFaults('endusers', { status: 200, body: JSON.stringify({ data: [{ email: 'a@b.co' }] }) });
+    await expect(dixa.findEndUsers({ field: 'email', value: 'a@b.co' })).rejects.toThrow(/an end user without an id/);
+    api.queueFaults('endusers', { status: 200, body: JSON.stringify({ users: [] }) });
+    await expect(dixa.findEndUsers({ field: 'email', value: 'a@b.co' })).rejects.toThrow(/not \{"data": \[\.\.\.\]\}/);
+  });
+
+  it('reads csids given as numbers or numeric strings, in one spelling', async () => {
+    const { api, dixa } = await setup();
+    api.queueFaults('endusers', {
+      status: 200,
+      body: JSON.stringify({ data: [{ id: 12 }, { id: '0034' }, { id: '98765432109876543210' }] }),
+    });
+    expect(await dixa.endUserConversations('u-1')).toEqual(['12', '34', '98765432109876543210']);
+  });
+
+  it('makes a 401 fatal, naming the host and never the token', async () => {
+    const { dixa } = await setup({}, { token: 'wrong-token' });
+    const error = (await dixa.findEndUsers({ field: 'email', value: 'a@b.co' }).catch((e: unknown) => e)) as DixaError;
+    expect(error.fatal).toBe(true);
+    expect(error.message).toMatch(/^Dixa rejected the API token: 127\.0\.0\.1:\d+ answered 401 Unauthorized/);
+    expect(error.message).not.toContain('wrong-token');
+  });
+});
+
+describe('pacing: one token, 10 requests a second for the message API and the end-user API together', () => {
+  it('keeps every sliding second at 10 requests or fewer over many pages, and never draws a 429', async () => {
+    const { api, dixa } = await setup({ endUsersPageSize: 1 });
+    api.addEndUser({ id: 'u-1', conversations: range(1, 30) });
+    expect(await dixa.endUserConversations('u-1')).toHaveLength(30);
+    await dixa.conversationMessages('11'); // the same token: it waits for the end-user calls' pace
+    expect(api.requests).toHaveLength(31);
+    expect(api.requests.every((r) => r.status === 200)).toBe(true);
+    const gaps = api.requests.slice(1).map((r, i) => r.at - api.requests[i]!.at);
+    expect(new Set(gaps)).toEqual(new Set([100])); // evenly spaced, never a burst
+    expect(api.maxRequestsInWindow(['messages', 'endusers'], 1_000)).toBeLessThanOrEqual(10);
+  });
+
+  it('waits out a 429 for its Retry-After, then goes on where it was', async () => {
+    const { api, dixa } = await setup({ endUsersPageSize: 2 });
+    api.addEndUser({ id: 'u-1', conversations: range(1, 6) });
+    api.queueFaults('endusers', {
+      status: 200,
+      body: JSON.stringify({ data: [{ id: 1 }, { id: 2 }], meta: { next: 'Mg' } }),
+    });
+    api.queueFaults('endusers', { status: 429, retryAfter: '3' });
+    expect(await dixa.endUserConversations('u-1')).toEqual(['1', '2', '3', '4', '5', '6']);
+    const [, limited, resumed] = api.requests;
+    expect(limited!.status).toBe(429);
+    expect(resumed!.at - limited!.at).toBe(3_000);
+    expect(resumed!.query.pageKey).toBe('Mg');
+  });
+
+  it('honours the fake server’s own tighter limit and still reads everything', async () => {
+    const { api, dixa } = await setup({ endUsersPageSize: 1, messagesLimit: { requests: 3, windowMs: 1_000 } });
+    api.addEndUser({ id: 'u-1', conversations: range(1, 12) });
+    expect(await dixa.endUserConversations('u-1')).toHaveLength(12);
+    expect(api.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(api.requests.filter((r) => r.status === 200)).toHaveLength(12);
+  });
+
+  it('backs off on 5xx and resets, each retry paced, and gives up with the last problem', async () => {
+    const { api, dixa } = await setup({}, { maxAttempts: 3 });
+    api.addEndUser({ id: 'u-1', conversations: [1] });
+    api.queueFaults('endusers', { status: 503 }, { reset: 'before-headers' });
+    expect(await dixa.endUserConversations('u-1')).toEqual(['1']);
+    const gaps = api.requests.slice(1).map((r, i) => r.at - api.requests[i]!.at);
+    expect(gaps).toEqual([1_500, 3_000]); // 2 s and 4 s ceilings, jitter pinned at half
+    api.queueFaults('endusers', { status: 502 }, { status: 502 }, { status: 502 });
+    await expect(dixa.findEndUsers({ field: 'email', value: 'a@b.co' })).rejects.toThrow(
+      /^gave up after 3 attempts, last: 127\.0\.0\.1:\d+ answered 502 Bad Gateway/,
+    );
+  });
+});

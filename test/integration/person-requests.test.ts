@@ -1,0 +1,247 @@
+/**
+ * Requests for a person through the CLI, against local mode's storage (s3rver) and the fake Dixa API: a person who
+ * requested one conversation (Dixa lists it), was CC'd in a second (an export row) and became requester of a third
+ * (an EndUserReplaced webhook) — the index entries written by the archiver's own code from the shapes Dixa sends;
+ * found by upper-case e-mail and by phone; a person Dixa no longer knows (the archive index only); and the bad-input
+ * rules: one line, exit 1 or 2, nothing changed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordParticipants } from '../../lambdas/archiver/people.ts';
+import { ArchiveStorage } from '../../lambdas/aws/storage.ts';
+import {
+  type ParticipantsMessage,
+  participantsFromExport,
+  participantsFromWebhook,
+} from '../../lambdas/core/participants.ts';
+import { freePort } from '../e2e/helpers.ts';
+import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import { BUCKET, cli, cliAtTerminal, type Emulator, PREFIX, seedConversation, startS3 } from './compliance-fixture.ts';
+
+const TOKEN = 'person-test-token';
+const JANE = 'jane@example.com';
+const JANE_PHONE = '+4512345678';
+const GHOST = 'ghost@example.com';
+
+let s3: Emulator;
+let dixa: FakeDixaApi;
+let work: string;
+const saved = { token: process.env.DIXA_API_TOKEN, base: process.env.DIXA_API_BASE_URL };
+
+async function index(message: ParticipantsMessage | undefined) {
+  if (!message) throw new Error('no participants in the test row');
+  const storage = new ArchiveStorage(s3.s3, BUCKET, { partSizeBytes: 5 * 1024 * 1024, queueSize: 1 });
+  await recordParticipants(message, { config: { prefix: PREFIX } as never, storage, secrets: undefined as never });
+}
+
+beforeAll(async () => {
+  s3 = await startS3();
+  // Real time: the CLI paces its own Dixa calls with the system clock (the pacing itself is tested on a fake clock).
+  dixa = await startFakeDixaApi({ token: TOKEN, endUsersPageSize: 1 });
+  process.env.DIXA_API_TOKEN = TOKEN;
+  process.env.DIXA_API_BASE_URL = dixa.url;
+  work = await mkdtemp(join(tmpdir(), 'person-'));
+  for (const csid of ['8001', '8002', '8003', '8004', '8005']) {
+    await seedConversation(s3.s3, csid, [
+      { name: `file-${csid}.pdf`, linkName: `f${csid}.pdf`, content: `bytes of ${csid}` },
+    ]);
+  }
+  // Dixa knows Jane (by e-mail and phone): she requested 8001 and 8005 (two pages of her conversations).
+  dixa.addEndUser({ id: 'u-jane', email: JANE, phoneNumber: JANE_PHONE, conversations: [8001, 8005] });
+  // The archive saw her CC'd in 8002 (an export row) and made requester of 8003 (EndUserReplaced).
+  await index(
+    participantsFromExport({
+      csid: 8002,
+      created_at: Date.parse('2024-01-02T00:00:00Z'),
+      author_email: 'agent@acme.example',
+      from: 'agent@acme.example',
+      to: ['someone@example.net'],
+      cc: ['Jane Doe <JANE@example.com>'],
+      bcc: [],
+    }),
+  );
+  await index(
+    participantsFromWebhook({
+      event_timestamp: '2024-01-03T00:00:00Z',
+      data: { conversation: { csid: 8003, requester: { id: 'u-jane-2', name: 'Jane', email: JANE, phone: null } } },
+    }),
+  );
+  // 8004 is someone Dixa no longer knows.
+  await index(
+    participantsFromWebhook({ data: { conversation: { csid: 8004, requester: { id: 'u-x', email: GHOST } } } }),
+  );
+});
+
+afterAll(async () => {
+  for (const [name, value] of [
+    ['DIXA_API_TOKEN', saved.token],
+    ['DIXA_API_BASE_URL', saved.base],
+  ] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await dixa.close();
+  await s3.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+interface Listed {
+  sources: string[];
+  conversations: { conversationId: string; foundIn: string[]; roles: string[]; files: { name: string }[] }[];
+}
+const listed = (run: { stdout: string }) => JSON.parse(run.stdout) as Listed;
+const found = (run: { stdout: string }) =>
+  listed(run).conversations.map((c) => [c.conversationId, c.foundIn.join('+'), c.roles.join(',')]);
+const JANES = [
+  ['8001', 'dixa', 'requester'],
+  ['8002', 'archive-index', 'cc'],
+  ['8003', 'archive-index', 'requester'],
+  ['8005', 'dixa', 'requester'],
+];
+
+describe('list for a person', () => {
+  it('by upper-case e-mail: requested (Dixa, across pages), CC’d and made requester (the archive index)', async () => {
+    const before = dixa.requests.length;
+    const run = await cli('list', '--email', ' JANE@Example.COM ', '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(found(run)).toEqual(JANES);
+    expect(listed(run).conversations.map((c) => c.files.map((f) => f.name))).toEqual([
+      ['file-8001.pdf'],
+      ['file-8002.pdf'],
+      ['file-8003.pdf'],
+      ['file-8005.pdf'],
+    ]);
+    expect(run.stderr).toBe(
+      "Searched Dixa (1 end user) and the archive's people index (also under 1 more identity Dixa knows for this " +
+        'person) for the e-mail address: 4 conversations found.\n',
+    );
+    const asked = dixa.requests.slice(before);
+    expect(asked.map((r) => r.path)).toEqual([
+      '/v1/endusers',
+      '/v1/endusers/u-jane/conversations',
+      '/v1/endusers/u-jane/conversations',
+    ]);
+    expect(asked[0]!.query).toEqual({ email: JANE });
+  });
+
+  it('by phone, in any spelling: Dixa names her e-mail too, so the CC by e-mail is found as well', async () => {
+    const run = await cli('list', '--phone', '0045 12-34 56 78', '--json', ...s3.flags);
+    expect(found(run)).toEqual(JANES);
+  });
+
+  it('says where each conversation was found in the table a person reads', async () => {
+    const run = await cliAtTerminal('list', '--phone', '+45 12 34 56 78', ...s3.flags);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^CONVERSATION .* FOUND IN$/);
+    expect(rows.slice(1).map((row) => row.replace(/^(\d+) .* {2}(\S.*)$/, '$1 $2'))).toEqual([
+      '8001 Dixa',
+      `8002 archive index (cc, as ${JANE})`,
+      `8003 archive index (requester, as ${JANE})`,
+      '8005 Dixa',
+    ]);
+  });
+
+  it('a person Dixa no longer knows: the archive index answers, with or without asking Dixa', async () => {
+    expect(found(await cli('list', '--email', GHOST, '--json', ...s3.flags))).toEqual([
+      ['8004', 'archive-index', 'requester'],
+    ]);
+    const before = dixa.requests.length;
+    const indexOnly = await cli('list', '--email', GHOST, '--archive-index-only', '--json', ...s3.flags);
+    expect(found(indexOnly)).toEqual([['8004', 'archive-index', 'requester']]);
+    expect(listed(indexOnly).sources).toEqual(['archive-index']);
+    expect(dixa.requests.length).toBe(before); // Dixa was not asked
+  });
+
+  it('an unknown person: an empty answer that names the sources searched, exit 0', async () => {
+    const run = await cli('list', '--email', 'nobody@example.com', '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(listed(run)).toMatchObject({ sources: ['dixa', 'archive-index'], conversations: [] });
+    expect(run.stderr).toMatch(
+      /^Searched Dixa \(0 end users\) and the archive's people index .*: 0 conversations found\.\n$/,
+    );
+  });
+
+  it('a conversation Dixa lists with nothing archived gets a line of its own; --from/--to narrow the files', async () => {
+    dixa.addEndUser({ id: 'u-new', externalId: 'crm-9', conversations: [8006, 8001] });
+    const run = await cli('list', '--external-id', 'crm-9', '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Conversation 8006 (found in Dixa): nothing is archived for it.');
+    const period = await cli(
+      'list',
+      '--external-id',
+      'crm-9',
+      '--from',
+      '2020-01-01',
+      '--to',
+      '2020-12-31',
+      ...s3.flags,
+    );
+    expect(period.code).toBe(0);
+    expect(period.stderr).toMatch(/Conversation 8001 \(found in Dixa\): nothing is archived for it for messages from/);
+  });
+});
+
+describe('bad input: one line, exit 1 or 2, nothing changed', () => {
+  it.each([
+    [['--email', 'not-an-address'], 2, /^dixa-archiver: --email: an e-mail address needs/],
+    [['--phone', '12345678'], 2, /needs its country code/],
+    [['--email', JANE, '--phone', JANE_PHONE], 2, /give one person selector, not --email and --phone/],
+    [['--email', JANE, '--conversation', '8001'], 2, /give either --conversation or --email, not both/],
+    [['--conversation', '8001', '--archive-index-only'], 2, /--archive-index-only goes with --email/],
+    [['--email', JANE, '--email', GHOST], 2, /--email was given more than once/],
+  ])('list %j → exit %i', async (args, code, message) => {
+    const before = dixa.requests.length;
+    const run = await cli('list', ...(args as string[]), ...s3.flags);
+    expect(run.code).toBe(code);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message as RegExp);
+    expect(dixa.requests.length).toBe(before);
+  });
+
+  it('Dixa refusing the token: one line naming the way out', async () => {
+    process.env.DIXA_API_TOKEN = 'wrong-token';
+    try {
+      const run = await cli('list', '--email', JANE, ...s3.flags);
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(
+        /^dixa-archiver: Dixa's end-user API could not be asked \(Dixa rejected the API token: .* 401 Unauthorized.*\); nothing was changed\. .*--archive-index-only/,
+      );
+      expect(run.stderr).not.toContain('wrong-token');
+    } finally {
+      process.env.DIXA_API_TOKEN = TOKEN;
+    }
+  });
+
+  it('Dixa unreachable: one line after a few quick tries', async () => {
+    process.env.DIXA_API_BASE_URL = `http://127.0.0.1:${await freePort()}`;
+    try {
+      const run = await cli('list', '--email', JANE, ...s3.flags);
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(
+        /^dixa-archiver: Dixa's end-user API could not be asked \(gave up after 4 attempts, last: 127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+      );
+      expect(lines.slice(0, -1).every((line) => line.startsWith('Dixa: '))).toBe(true); // the retries, as they happen
+    } finally {
+      process.env.DIXA_API_BASE_URL = dixa.url;
+    }
+  }, 20_000);
+
+  it('no token: one line naming both ways out', async () => {
+    delete process.env.DIXA_API_TOKEN;
+    try {
+      const run = await cli('list', '--email', JANE, ...s3.flags);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'dixa-archiver: no Dixa API token: set DIXA_API_TOKEN or pass --token-file <path>, or add ' +
+          "--archive-index-only to search the archive's own index only\n",
+      );
+    } finally {
+      process.env.DIXA_API_TOKEN = TOKEN;
+    }
+  });
+});
