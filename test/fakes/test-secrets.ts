@@ -11,6 +11,7 @@
 export const SOAK_API_TOKEN = 'soak-api-token-7f3a9c21';
 export const SOAK_WEBHOOK_SECRET = '9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877665544';
 export const SWEEP_API_TOKEN = 'sweep-api-token-5c1e';
+export const PERSON_API_TOKEN = 'person-api-token-2b9d';
 export const LOAD_WEBHOOK_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** Literal tokens and secrets of suites written before this file, with where they live. */
@@ -40,6 +41,7 @@ export const LEGACY_TEST_SECRETS: readonly string[] = [
 export const KNOWN_TEST_SECRETS: readonly string[] = [
   SOAK_API_TOKEN,
   SWEEP_API_TOKEN,
+  PERSON_API_TOKEN,
   SOAK_WEBHOOK_SECRET,
   LOAD_WEBHOOK_SECRET,
   ...LEGACY_TEST_SECRETS,

@@ -18,9 +18,10 @@ import {
 } from '../../lambdas/core/participants.ts';
 import { freePort } from '../e2e/helpers.ts';
 import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import { PERSON_API_TOKEN } from '../fakes/test-secrets.ts';
 import { BUCKET, cli, cliAtTerminal, type Emulator, PREFIX, seedConversation, startS3 } from './compliance-fixture.ts';
 
-const TOKEN = 'person-test-token';
+const TOKEN = PERSON_API_TOKEN;
 const JANE = 'jane@example.com';
 const JANE_PHONE = '+4512345678';
 const GHOST = 'ghost@example.com';
