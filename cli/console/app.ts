@@ -18,6 +18,7 @@ import { fileRoutes } from './routes/files.ts';
 import { findRoutes } from './routes/find.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { type Gatekeeper, type Session, securityHeaders } from './security.ts';
 
@@ -65,7 +66,7 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
       bucket: deps.archive.bucket,
       prefix: deps.archive.prefix,
       local: deps.archive.local,
-      features: { deadLetters: Boolean(deps.deadLetters), people: false, holds: true, reports: false },
+      features: { deadLetters: Boolean(deps.deadLetters), people: false },
     }),
   );
 
@@ -77,6 +78,7 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
   app.route('/api', holdRoutes(deps));
   app.route('/api', deadLetterRoutes(deps));
   app.route('/api', overviewRoutes(deps));
+  app.route('/api', reportRoutes(deps));
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => {

@@ -3,8 +3,9 @@
  * (s3rver) holding archived files: refused without the token, find, previews, a recording that plays and seeks,
  * verify finding a tampered file, a zip export checked byte for byte, an erasure with its receipt, a foreign Origin
  * refused, hostile names shown as text, and axe-core on every page. Screenshots of the main pages are taken by the
- * same run (into docs/console/ with UPDATE_SCREENSHOTS=1).
+ * same run (into docs/console/ with UPDATE_SCREENSHOTS=1, made small by Debian's pngquant).
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import {
   seedConversation,
   startS3,
 } from '../integration/compliance-fixture.ts';
+import { seedReport } from '../integration/console-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -149,7 +151,7 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     });
     base = `http://127.0.0.1:${running.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 800 } });
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1024, height: 700 } });
     page = await context.newPage();
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
@@ -159,7 +161,11 @@ describe.skipIf(!available)('compliance console in a browser', () => {
       const range = request.headers().range;
       if (request.url().includes('/api/files/') && range) ranges.push(range);
     });
-    if (SHOTS) await mkdir(SHOTS, { recursive: true });
+    if (SHOTS) {
+      await mkdir(SHOTS, { recursive: true });
+      if (spawnSync('pngquant', ['--version']).error)
+        throw new Error('UPDATE_SCREENSHOTS needs pngquant (apt-get install pngquant)');
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -174,7 +180,11 @@ describe.skipIf(!available)('compliance console in a browser', () => {
       await emulator.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/ledger/${CSID}/holds/` }))
     ).Contents?.map((o) => o.Key!) ?? [];
   const shot = async (name: string) => {
-    await page.screenshot({ path: join(SHOTS ?? work, `${name}.png`), fullPage: false });
+    const path = join(SHOTS ?? work, `${name}.png`);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path, fullPage: false });
+    // 256 colours or fewer: a page of text and flat colours loses nothing visible and shrinks about fourfold.
+    if (SHOTS) execFileSync('pngquant', ['--force', '--strip', '--speed=1', '--quality=60-90', '--output', path, path]);
   };
   const axe = async (where: string) => {
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
@@ -372,6 +382,30 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await shown(page.getByText(/No dead-letter queue was given/));
     await axe('failed files');
     expect(dialogs).toEqual([]);
+  });
+
+  it('shows the daily completeness reports in plain words', async () => {
+    await seedReport(emulator, '2026-11-30', [
+      { day: '2026-11-28', linked: 14, archived: 14, messages: 9 },
+      {
+        day: '2026-11-29',
+        linked: 12,
+        archived: 8,
+        erased: 1,
+        queued: 2,
+        deadLettered: 1,
+        messages: 7,
+        deadLetteredReasons: [{ code: 'not-found', count: 1, example: 'files.dixa.io answered 404 Not Found' }],
+      },
+    ]);
+    await page.goto(`${base}/#/reports`);
+    await shown(page.getByRole('table', { name: 'Reports, newest first' }));
+    await page.getByRole('link', { name: '2026-11-30' }).first().click();
+    await shown(page.getByRole('heading', { name: 'Incomplete: some files were missing or failed' }));
+    await shown(page.getByText('2 files were missing and have been queued for archiving now'));
+    await shown(page.getByRole('cell', { name: 'files.dixa.io answered 404 Not Found' }));
+    await axe('completeness report');
+    await shot('reports');
   });
 });
 

@@ -9,6 +9,16 @@ import type { ConsoleDeps } from '../../cli/console/app.ts';
 import { buildAssets } from '../../cli/console/assets.ts';
 import { Jobs } from '../../cli/console/jobs.ts';
 import { type RunningConsole, startConsole } from '../../cli/console/server.ts';
+import {
+  type CompletenessReport,
+  type DayReport,
+  dayStatus,
+  emptyCounts,
+  overallStatus,
+  REPORT_VERSION,
+  totalsOf,
+  writeReport,
+} from '../../lambdas/sweep/report.ts';
 import { BUCKET, type Emulator, PREFIX } from './compliance-fixture.ts';
 
 export interface Reply {
@@ -102,4 +112,32 @@ export async function startTestConsole(emulator: Emulator, deps: Partial<Console
   client.cookie = String(exchanged.headers['set-cookie']).split(';')[0]!;
   client.csrf = (JSON.parse((await client.authed('/api/session')).body.toString()) as { csrf: string }).csrf;
   return client;
+}
+
+/** A completeness report as the sweep writes it (lambdas/sweep/report.ts), built from per-day counts. */
+export async function seedReport(
+  emulator: Emulator,
+  runDay: string,
+  days: (Partial<Omit<DayReport, 'status'>> & { day: string })[],
+): Promise<CompletenessReport> {
+  const full = days.map((d) => {
+    const day = { ...emptyCounts(), messages: 0, deadLetteredReasons: [], errors: [], ...d };
+    return { ...day, status: dayStatus(day) };
+  });
+  const report: CompletenessReport = {
+    reportVersion: REPORT_VERSION,
+    from: full[0]!.day,
+    to: full.at(-1)!.day,
+    trigger: 'schedule',
+    startedAt: `${runDay}T03:00:00.000Z`,
+    finishedAt: `${runDay}T03:02:10.000Z`,
+    bucket: BUCKET,
+    prefix: PREFIX,
+    followAnonymization: 'report',
+    status: overallStatus(full),
+    totals: totalsOf(full),
+    days: full,
+  };
+  await writeReport({ s3: emulator.s3, bucket: BUCKET, prefix: PREFIX }, report);
+  return report;
 }

@@ -4,7 +4,7 @@ export interface Session {
   bucket: string;
   prefix: string;
   local: boolean;
-  features: { deadLetters: boolean; people: boolean; holds: boolean; reports: boolean };
+  features: { deadLetters: boolean; people: boolean };
 }
 
 let csrf = '';

@@ -11,6 +11,7 @@ import { findPage } from './pages/find.ts';
 import { holdsPage } from './pages/holds.ts';
 import { overviewPage } from './pages/overview.ts';
 import { receiptsPage } from './pages/receipts.ts';
+import { reportsPage } from './pages/reports.ts';
 import { verifyPage } from './pages/verify.ts';
 
 export interface PageContext {
@@ -31,6 +32,7 @@ const PAGES: Record<string, Page> = {
   receipts: receiptsPage,
   holds: holdsPage,
   failed: failedPage,
+  reports: reportsPage,
   overview: overviewPage,
 };
 
