@@ -62,12 +62,22 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
     `${label('jobs')}${summary.jobCount} ${summary.dryRun ? 'would be queued' : 'queued'}${kinds ? `: ${kinds}` : ''}`,
   );
   const rejectedTotal = summary.rejected.reduce((sum, r) => sum + r.count, 0);
-  lines.push(`${label('rejected')}${rejectedTotal === 0 ? 'none' : plural(rejectedTotal, 'link')}`);
+  const rejectedNote = summary.dryRun ? 'would not be archived' : 'NOT archived';
+  lines.push(
+    `${label('rejected')}${rejectedTotal === 0 ? 'none' : `${plural(rejectedTotal, 'link')} ${rejectedNote}`}`,
+  );
   for (const r of summary.rejected) lines.push(`${indent}${r.count} × ${r.reason} (e.g. ${r.example})`);
   lines.push(`${label('erased')}${describeErased(summary)}`);
   lines.push(`${label('errors')}${summary.errors.length === 0 ? 'none' : summary.errors.length}`);
   for (const error of summary.errors) lines.push(`${indent}${error}`);
   if (run.stateFile) lines.push(`${label('state')}${run.stateFile}`);
+  if (rejectedTotal > 0) {
+    lines.push(
+      '',
+      `INCOMPLETE: ${plural(rejectedTotal, 'file link')} ${summary.dryRun ? 'would be' : 'were'} rejected; ` +
+        `${rejectedTotal === 1 ? 'that file is' : 'those files are'} not archived.`,
+    );
+  }
   return lines.join('\n');
 }
 

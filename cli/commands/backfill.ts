@@ -81,6 +81,9 @@ Run control:
   --json                  print the result as JSON on stdout
   --token-file <path>     file holding the Dixa API token (default: $DIXA_API_TOKEN)
 
+Exit status: 0 every file link found was queued; 1 a window or conversation failed (run the same command again);
+2 a usage mistake; 3 finished, but some links were rejected (listed in the summary): those files are not archived.
+
 Environment: DIXA_API_TOKEN, JOB_QUEUE_URL, SQS_ENDPOINT, DIXA_EXPORTS_BASE_URL (default ${DEFAULT_EXPORTS_BASE_URL}),
 DIXA_API_BASE_URL (default ${DEFAULT_API_BASE_URL}), DIXA_FILES_BASE_URL (default ${DEFAULT_FILES_BASE_URL}).
 
@@ -178,11 +181,7 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
       dryRun,
       checkpoint,
       isErased,
-      send: queue
-        ? async (jobs, traceId) => {
-            await sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId });
-          }
-        : undefined,
+      send: queue ? (jobs, traceId) => sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId }) : undefined,
       onUnit: (result, soFar) => progress?.unitDone(result, soFar),
     });
   } finally {
@@ -192,7 +191,15 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
   deps.stdout.write(
     flags.json ? `${JSON.stringify(toJson(run, summary), null, 2)}\n` : `${formatSummary(run, summary)}\n`,
   );
-  return summary.errors.length > 0 ? 1 : 0;
+  return exitStatus(summary);
+}
+
+/** 0 complete; 1 a window or conversation failed (rerun); 3 all done, but some links will never be archived. */
+export const EXIT_REJECTED_LINKS = 3;
+
+function exitStatus(summary: Awaited<ReturnType<typeof runBackfill>>): number {
+  if (summary.errors.length > 0) return 1;
+  return summary.rejected.length > 0 ? EXIT_REJECTED_LINKS : 0;
 }
 
 function planFromFlags(flags: Flags, now: number): Plan {

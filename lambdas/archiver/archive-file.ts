@@ -19,13 +19,15 @@ import { failureKey, linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { normalizeLink } from '../core/links.ts';
 import { type ArchivedFile, buildRecord } from '../core/record.ts';
 import { ByteMeter } from './byte-meter.ts';
+import { checksumCheck, checksumTap } from './checksum.ts';
 import type { ArchiverConfig } from './config.ts';
 import { chooseContentType } from './content-type.ts';
 import { permanent, retryable } from './failures.ts';
 import { openDownload } from './fetch-file.ts';
 
 export interface ArchiveDeps {
-  config: Pick<ArchiverConfig, 'files' | 'prefix' | 'bucket' | 'connectTimeoutMs' | 'idleTimeoutMs'>;
+  config: Pick<ArchiverConfig, 'files' | 'prefix' | 'bucket' | 'connectTimeoutMs' | 'idleTimeoutMs'> &
+    Partial<Pick<ArchiverConfig, 'minBytesPerSecond' | 'throughputWindowMs' | 'maxDecodedRatio'>>;
   storage: ArchiveStorage;
   secrets: SecretSource;
 }
@@ -83,14 +85,15 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
       if (sha256) metadata.sha256 = sha256;
     },
   });
-  pipeline(download.body, meter, () => {}); // errors reach the upload through `meter`
+  const tap = checksumTap(job.checksum); // Dixa's own checksum, when it published one: fails the stream on a mismatch
+  pipeline([download.body, ...(tap ? [tap] : []), meter], () => {}); // errors reach the upload through `meter`
 
   let created: boolean;
   try {
     ({ created } = await storage.putFile({ key, body: meter, contentType, metadata }));
   } catch (error) {
     // When the download broke, that is the cause; otherwise S3 failed and the download is abandoned.
-    const cause = download.body.errored ?? meter.errored ?? error;
+    const cause = download.body.errored ?? tap?.errored ?? meter.errored ?? error;
     meter.destroy();
     download.body.destroy();
     throw cause;
@@ -107,6 +110,9 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
       sha256: meter.sha256,
       fetchedAt,
       archivedAt: new Date(),
+      ...(download.encoding
+        ? { contentEncoding: { encoding: download.encoding, encodedSize: download.wireBytes() } }
+        : {}),
     };
   } else {
     // An earlier attempt (one that stopped before its record) or a concurrent one stored the file first. The
@@ -125,6 +131,8 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
   }
 
   if (await isErased(job, deps)) return erased('before-record');
+  const dixaChecksum = checksumCheck(job.checksum, tap, file.sha256);
+  if (dixaChecksum) file.dixaChecksum = dixaChecksum;
   await storage.putIfAbsent(recordAt, `${JSON.stringify(buildRecord(job, file), null, 2)}\n`, 'application/json');
   if (await isErased(job, deps)) return erased('after-record');
   // A file that had failed for good (and was redriven, or came again by another road) is no longer a failure.

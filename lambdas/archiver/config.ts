@@ -6,6 +6,7 @@
 import { ConfigError, filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
 import { normalizePrefix } from '../core/keys.ts';
 import type { FilesOrigin } from '../core/links.ts';
+import { DEFAULT_MAX_DECODED_RATIO, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_THROUGHPUT_WINDOW_MS } from './fetch-file.ts';
 
 const MIB = 1024 * 1024;
 
@@ -29,6 +30,11 @@ export interface ArchiverConfig {
   queueSize: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Minimum download rate over each throughput window (0 turns the rule off); a slower download is retried. */
+  minBytesPerSecond: number;
+  throughputWindowMs: number;
+  /** Bound on decoded / wire bytes when a host compresses despite `identity`. */
+  maxDecodedRatio: number;
   jobQueueUrl: string;
   deadLetterQueueUrl: string;
   maxReceiveCount: number;
@@ -51,6 +57,9 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
     queueSize: integerEnv(env, 'UPLOAD_QUEUE_SIZE', DEFAULT_UPLOAD_QUEUE_SIZE, 1, 32),
     connectTimeoutMs: integerEnv(env, 'FETCH_CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
     idleTimeoutMs: integerEnv(env, 'FETCH_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 1, 600_000),
+    minBytesPerSecond: integerEnv(env, 'FETCH_MIN_BYTES_PER_SECOND', DEFAULT_MIN_BYTES_PER_SECOND, 0, 1024 ** 3),
+    throughputWindowMs: integerEnv(env, 'FETCH_THROUGHPUT_WINDOW_MS', DEFAULT_THROUGHPUT_WINDOW_MS, 100, 600_000),
+    maxDecodedRatio: integerEnv(env, 'FETCH_MAX_DECODED_RATIO', DEFAULT_MAX_DECODED_RATIO, 1, 100_000),
     jobQueueUrl: requiredEnv(env, 'JOB_QUEUE_URL'),
     deadLetterQueueUrl: requiredEnv(env, 'DEAD_LETTER_QUEUE_URL'),
     maxReceiveCount: integerEnv(env, 'MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),

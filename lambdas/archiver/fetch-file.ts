@@ -4,14 +4,17 @@
  * - Redirects are followed here (at most MAX_REDIRECTS), each hop checked by the hop policy first.
  * - `Authorization: Basic base64("bearer:" + token)` goes only to the configured files origin and only for
  *   private links; a 401/403 is answered with one fresh token before it counts as permanent.
- * - `Accept-Encoding: identity`: we archive the bytes as served. A server that encodes anyway is decoded, and
- *   then the Content-Length check applies to the encoded bytes on the wire.
+ * - `Accept-Encoding: identity`: we archive the bytes as served. A server that encodes anyway is decoded, the
+ *   Content-Length check applies to the encoded bytes on the wire, and the decoded size is bounded (a small
+ *   compressed body must not become an enormous file): `maxDecodedRatio` times the bytes on the wire, at least 1 MiB.
+ * - A body must be framed (Content-Length or chunked): a close-delimited body that is cut short looks complete.
  * - node:http(s), not fetch: it gives a real connect timeout, an idle watchdog that fails the body stream when
- *   the server stops sending (but not when we are the slow side), and no automatic decompression.
+ *   the server stops sending, a minimum-throughput rule against a slow drip (neither counts the time we are the
+ *   slow side), and no automatic decompression.
  */
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { SecretSource } from '../aws/secrets.ts';
 import { type FilesOrigin, isFilesOrigin } from '../core/links.ts';
@@ -23,10 +26,23 @@ import { type HopPolicy, hopPolicy, NonPublicAddressError, publicOnlyLookup, ref
 export const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+/** A download slower than this over a whole window is failed (retryable): 1 byte every 200 ms is not a download. */
+export const DEFAULT_MIN_BYTES_PER_SECOND = 16 * 1024;
+export const DEFAULT_THROUGHPUT_WINDOW_MS = 30_000;
+/** Decoded bytes per byte on the wire when a host compresses despite `identity` (gzip of text is 3–10). */
+export const DEFAULT_MAX_DECODED_RATIO = 100;
+/** Below this, any decoded size is allowed: small files compress unpredictably well. */
+export const DECODED_SIZE_FLOOR = 1024 * 1024;
+
 export interface FetchSettings {
   files: FilesOrigin;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Minimum average download rate over each `throughputWindowMs` (default DEFAULT_MIN_BYTES_PER_SECOND). */
+  minBytesPerSecond?: number;
+  throughputWindowMs?: number;
+  /** Bound on decoded / wire bytes for an encoded body (default DEFAULT_MAX_DECODED_RATIO). */
+  maxDecodedRatio?: number;
 }
 
 export interface DownloadRequest {
@@ -44,6 +60,8 @@ export interface Download {
   contentLength: number | undefined;
   /** The Content-Encoding the server applied despite `identity`, if any. */
   encoding: string | undefined;
+  /** Bytes received on the wire so far (the encoded size once the body has ended). */
+  wireBytes(): number;
 }
 
 export function basicAuthorization(token: string): string {
@@ -71,7 +89,7 @@ export async function openDownload(
       );
     }
   }
-  return toDownload(response.res, response.url, policy);
+  return toDownload(response.res, response.url, policy, settings);
 }
 
 async function apiToken(secrets: SecretSource, fresh: boolean): Promise<string> {
@@ -146,7 +164,7 @@ function get(
       if (!socket.connecting) clearTimeout(connectTimer);
       socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
-    watchIdle(req, host, settings.idleTimeoutMs, deadline);
+    watchProgress(req, host, settings, deadline);
     req.once('response', (res) => {
       clearTimeout(connectTimer);
       resolve(res);
@@ -161,16 +179,22 @@ function get(
 }
 
 /**
- * Fails the exchange when the server sends nothing for `idleMs` — while we wait for headers or body bytes —
- * or when the deadline passes. Time during which the body is paused by our own back-pressure (S3 slower than
- * the download) does not count as idle.
+ * Fails the exchange when the server sends nothing for `idleTimeoutMs` — while we wait for headers or body
+ * bytes —, when the body arrives slower than `minBytesPerSecond` over a whole throughput window (a drip that
+ * beats the idle timeout), or when the deadline passes. Time during which the body is paused by our own
+ * back-pressure (S3 slower than the download) counts neither as idle nor as slow.
  */
-function watchIdle(req: ClientRequest, host: string, idleMs: number, deadline: number | undefined): void {
+function watchProgress(req: ClientRequest, host: string, settings: FetchSettings, deadline: number | undefined): void {
+  const idleMs = settings.idleTimeoutMs;
+  const windowMs = settings.throughputWindowMs ?? DEFAULT_THROUGHPUT_WINDOW_MS;
+  const minRate = settings.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
   let res: IncomingMessage | undefined;
   let lastBytes = -1;
   let lastProgress = Date.now();
   let lastCheck = lastProgress;
-  const every = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
+  /** The current throughput window: when it started and the socket's byte count then (undefined: not started). */
+  let window: { at: number; bytes: number } | undefined;
+  const every = Math.max(10, Math.min(1000, Math.floor(Math.min(idleMs, windowMs) / 4)));
   const fail = (failure: ArchiveFailure) => {
     stop();
     if (res) res.destroy(failure);
@@ -186,13 +210,30 @@ function watchIdle(req: ClientRequest, host: string, idleMs: number, deadline: n
     lastCheck = now;
     const socket = req.socket;
     if (!socket || socket.connecting) return; // the connect timeout owns this phase
+    const bytes = socket.bytesRead;
     const waitingOnUs =
       res !== undefined && (res.readableFlowing === false || res.readableLength >= res.readableHighWaterMark);
-    if (socket.bytesRead !== lastBytes || waitingOnUs || blocked) {
-      lastBytes = socket.bytesRead;
+    if (bytes !== lastBytes || waitingOnUs || blocked) {
+      lastBytes = bytes;
       lastProgress = now;
     } else if (now - lastProgress >= idleMs) {
-      fail(retryable('idle-timeout', `${host} sent nothing for ${idleMs} ms`));
+      return fail(retryable('idle-timeout', `${host} sent nothing for ${idleMs} ms`));
+    }
+    if (res === undefined || waitingOnUs || blocked || minRate <= 0) {
+      window = undefined; // the body has not started, or we were the slow side: start measuring afresh
+    } else if (window === undefined) {
+      window = { at: now, bytes };
+    } else if (now - window.at >= windowMs) {
+      const rate = ((bytes - window.bytes) * 1000) / (now - window.at);
+      if (rate < minRate) {
+        return fail(
+          retryable(
+            'too-slow',
+            `${host} sent ${Math.round(rate)} bytes/s over ${now - window.at} ms, less than the minimum ${minRate} bytes/s`,
+          ),
+        );
+      }
+      window = { at: now, bytes };
     }
   }, every);
   const stop = () => clearInterval(timer);
@@ -206,13 +247,19 @@ function watchIdle(req: ClientRequest, host: string, idleMs: number, deadline: n
   });
 }
 
-function toDownload(res: IncomingMessage, url: URL, policy: HopPolicy): Download {
+function toDownload(res: IncomingMessage, url: URL, policy: HopPolicy, settings: FetchSettings): Download {
   const status = res.statusCode ?? 0;
+  const host = describe(url, policy);
   if (status !== 200) {
     res.destroy();
     throw statusFailure(res, url, policy);
   }
   const contentLength = parseContentLength(res.headers['content-length']);
+  if (contentLength === undefined && !isChunked(res)) {
+    // Close-delimited (e.g. HTTP/1.0): a connection that drops early would look like a complete, shorter file.
+    res.destroy();
+    throw retryable('unframed-body', `${host} sent a body with neither Content-Length nor chunked framing`);
+  }
   const encoding = res.headers['content-encoding']?.trim().toLowerCase() || undefined;
   const stages: Transform[] = [];
   const onTheWire = new ByteMeter({ expectedBytes: contentLength, hash: false });
@@ -221,11 +268,14 @@ function toDownload(res: IncomingMessage, url: URL, policy: HopPolicy): Download
     const decoder = decoderFor(encoding);
     if (!decoder) {
       res.destroy();
-      throw permanent('unsupported-encoding', `${describe(url, policy)} sent Content-Encoding ${encoding}`);
+      throw permanent('unsupported-encoding', `${host} sent Content-Encoding ${encoding}`);
     }
-    stages.push(decoder);
+    const ratio = settings.maxDecodedRatio ?? DEFAULT_MAX_DECODED_RATIO;
+    stages.push(
+      decoder,
+      decodedSizeBound(() => Math.max(DECODED_SIZE_FLOOR, ratio * onTheWire.bytes), host),
+    );
   }
-  const host = describe(url, policy);
   const body = stages.at(-1) as Transform;
   // Whatever breaks upstream reaches the consumer as one classified failure (pipeline would pass the raw error).
   for (const upstream of [res, ...stages.slice(0, -1)]) {
@@ -237,7 +287,27 @@ function toDownload(res: IncomingMessage, url: URL, policy: HopPolicy): Download
     contentType: firstHeader(res.headers['content-type']),
     contentLength,
     encoding: encoding === 'identity' ? undefined : encoding,
+    wireBytes: () => onTheWire.bytes,
   };
+}
+
+const isChunked = (res: IncomingMessage) => /(^|,)\s*chunked\s*$/i.test(String(res.headers['transfer-encoding'] ?? ''));
+
+/** Fails the decoded stream as soon as it outgrows `limit()` (a decompression bomb): retrying cannot help. */
+function decodedSizeBound(limit: () => number, host: string): Transform {
+  let decoded = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      decoded += chunk.length;
+      if (decoded > limit()) {
+        callback(
+          permanent('decoded-too-large', `${host} sent an encoded body that decodes to more than ${limit()} bytes`),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 }
 
 function statusFailure(res: IncomingMessage, url: URL, policy: HopPolicy): ArchiveFailure {

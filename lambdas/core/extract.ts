@@ -3,7 +3,7 @@
  * Every link goes through normalizeLink; a link that fails is reported with its reason, never silently dropped.
  */
 import * as v from 'valibot';
-import type { FileJob, FileKind, JobSource } from './job.ts';
+import { boundedSqsText, type Checksum, type FileJob, type FileKind, type JobSource } from './job.ts';
 import { type FilesOrigin, normalizeLink } from './links.ts';
 
 export const MESSAGE_ADDED = 'CONVERSATION_MESSAGE_ADDED';
@@ -37,12 +37,13 @@ interface Candidate {
   kind: FileKind;
   name?: string;
   contentType?: string;
+  checksum?: Checksum;
   /** Set when the source item is already known to carry no usable link (e.g. an attachment without url). */
   problem?: string;
 }
 
-// Bounds of the FileJob contract (job.ts): optional metadata that does not fit is left out, never allowed to make
-// an otherwise good job invalid.
+// Bounds of the FileJob contract (job.ts): optional metadata that does not fit is left out (names are cut short,
+// characters SQS refuses become U+FFFD), never allowed to make an otherwise good job invalid.
 const MAX_ID_LENGTH = 256;
 const MAX_NAME_LENGTH = 1024;
 const MAX_CONTENT_TYPE_LENGTH = 256;
@@ -71,9 +72,10 @@ function collect(candidates: Candidate[], context: JobContext, files: FilesOrigi
         conversationId: context.conversationId,
         messageId: optionalId(context.messageId),
         eventId: optionalId(context.eventId),
-        name: candidate.name,
-        contentType: candidate.contentType,
-        createdAt: context.createdAt,
+        name: candidate.name === undefined ? undefined : boundedSqsText(candidate.name, MAX_NAME_LENGTH),
+        contentType: candidate.contentType === undefined ? undefined : boundedSqsText(candidate.contentType, 256),
+        createdAt: context.createdAt === undefined ? undefined : boundedSqsText(context.createdAt, 64),
+        checksum: candidate.checksum,
         source: context.source,
       }),
     );
@@ -130,7 +132,7 @@ export function extractFromWebhook(envelope: WebhookEnvelope, files: FilesOrigin
   );
   const original = data.content?.original_content_url;
   if (original !== undefined && original !== null) {
-    candidates.push({ field: 'data.content.original_content_url', value: original, kind: 'original-email' });
+    candidates.push(attachmentCandidate(original, 'data.content.original_content_url', 'original-email'));
   }
   const context: JobContext = {
     conversationId: canonicalCsid(data.conversation.csid),
@@ -143,7 +145,10 @@ export function extractFromWebhook(envelope: WebhookEnvelope, files: FilesOrigin
   return { ok: true, ignored: false, ...collect(candidates, context, files) };
 }
 
-/** One attachment in any of the shapes seen: a bare link, `{url, prettyName}`, `{url, pretty_name}`, `{url, name, contentType}`. */
+/**
+ * One file in any of the shapes seen: a bare link, a `File` `{url, prettyName}`, `{url, pretty_name}`,
+ * `{url, name, contentType}`, or a MessengerForm `FileMeta` `{url, name, mediaType, bytesLength, checksum}`.
+ */
 function attachmentCandidate(element: unknown, field: string, kind: FileKind): Candidate {
   if (typeof element === 'string') return { field, value: element, kind };
   if (element === null || typeof element !== 'object' || Array.isArray(element)) {
@@ -151,15 +156,27 @@ function attachmentCandidate(element: unknown, field: string, kind: FileKind): C
   }
   const record = element as Record<string, unknown>;
   const name = firstString(record.prettyName, record.pretty_name, record.name, record.fileName, record.filename);
-  const contentType = firstString(record.contentType, record.content_type, record.mimeType);
+  const contentType = firstString(record.contentType, record.content_type, record.mimeType, record.mediaType);
   return {
     field: `${field}.url`,
     value: record.url,
     kind,
-    name: name?.slice(0, MAX_NAME_LENGTH),
+    name,
     contentType: contentType && contentType.length <= MAX_CONTENT_TYPE_LENGTH ? contentType : undefined,
+    checksum: dixaChecksum(record.checksum),
     problem: record.url == null ? 'attachment has no url' : undefined,
   };
+}
+
+const CHECKSUM_ALGORITHMS: Record<string, string> = { sha256: 'sha256', sha1: 'sha1', md5: 'md5', sha512: 'sha512' };
+
+/** FileMeta's `checksum { algorithm, hex }`, spelled one way (`SHA-256` → `sha256`); anything malformed is left out. */
+function dixaChecksum(value: unknown): Checksum | undefined {
+  if (!isRecord(value) || typeof value.algorithm !== 'string' || typeof value.hex !== 'string') return undefined;
+  const algorithm = value.algorithm.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const hex = value.hex.trim().toLowerCase();
+  if (!/^[a-z0-9]{1,32}$/.test(algorithm) || !/^[0-9a-f]{8,256}$/.test(hex)) return undefined;
+  return { algorithm: CHECKSUM_ALGORITHMS[algorithm] ?? algorithm, hex };
 }
 
 // ---------------------------------------------------------------------------------------------- message API
@@ -170,7 +187,10 @@ export interface MessageApiRow {
   attributes?: unknown;
 }
 
-/** Jobs from `GET /v1/conversations/{csid}/messages` rows: attachments, inline images, original e-mails, recordings. */
+/**
+ * Jobs from `GET /v1/conversations/{csid}/messages` rows: attachments, inline images, original e-mails (a `File` or
+ * a bare link), e-mail content stored as a file (`TooLarge`), MessengerForm file answers, recordings.
+ */
 export function extractFromMessageApi(
   conversationId: string | number,
   rows: unknown[],
@@ -196,11 +216,17 @@ export function extractFromMessageApi(
       ),
     ];
     if (attributes.originalContentUrl != null) {
-      candidates.push({
-        field: `${at}.originalContentUrl`,
-        value: attributes.originalContentUrl,
-        kind: 'original-email',
-      });
+      candidates.push(attachmentCandidate(attributes.originalContentUrl, `${at}.originalContentUrl`, 'original-email'));
+    }
+    const emailContent = attributes.emailContent;
+    if (isRecord(emailContent) && emailContent._type === 'TooLarge') {
+      candidates.push(attachmentCandidate(emailContent.file, `${at}.emailContent.file`, 'email-content'));
+    }
+    if (isRecord(attributes.formSubmission)) {
+      const values = `${at}.formSubmission.values`;
+      for (const [path, meta] of fileMetas(attributes.formSubmission.values, values)) {
+        candidates.push(attachmentCandidate(meta, path, 'attachment'));
+      }
     }
     if (attributes._type === 'CallRecordingAttributes' && attributes.recording != null) {
       candidates.push({ field: `${at}.recording`, value: attributes.recording, kind: 'recording' });
@@ -219,6 +245,27 @@ export function extractFromMessageApi(
     all.rejected.push(...one.rejected);
   });
   return all;
+}
+
+const MAX_FORM_DEPTH = 4;
+const MAX_FORM_FILES = 100;
+
+/**
+ * The FileMeta objects in a MessengerForm submission's values (`{ url, name?, mediaType?, bytesLength?, checksum? }`),
+ * wherever they sit: the exact nesting of `values` is not documented, so arrays and objects are searched a few levels
+ * deep (bounded, so a hostile form cannot make this walk expensive).
+ */
+function fileMetas(value: unknown, field: string, depth = 0, found: [string, unknown][] = []): [string, unknown][] {
+  if (depth > MAX_FORM_DEPTH || found.length >= MAX_FORM_FILES) return found;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) fileMetas(item, `${field}[${i}]`, depth + 1, found);
+  } else if (isRecord(value)) {
+    const looksLikeFileMeta =
+      'url' in value && ('checksum' in value || 'bytesLength' in value || 'mediaType' in value || 'name' in value);
+    if (looksLikeFileMeta) found.push([field, value]);
+    else for (const [key, item] of Object.entries(value)) fileMetas(item, `${field}.${key}`, depth + 1, found);
+  }
+  return found;
 }
 
 /** `2021-12-01T12:46:36.581Z[GMT]` → `2021-12-01T12:46:36.581Z` (undefined when unparseable). */
@@ -286,7 +333,9 @@ function idString(value: unknown): string | undefined {
 }
 
 const optionalId = (value: string | undefined): string | undefined =>
-  value !== undefined && value.length >= 1 && value.length <= MAX_ID_LENGTH ? value : undefined;
+  value !== undefined && value.length >= 1 && value.length <= MAX_ID_LENGTH
+    ? boundedSqsText(value, MAX_ID_LENGTH)
+    : undefined;
 
 const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
 

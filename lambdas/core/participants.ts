@@ -6,7 +6,7 @@
  * under the same tombstone rule as files. Versioned, validated on both ends.
  */
 import * as v from 'valibot';
-import { JOB_SOURCES, type JobSource } from './job.ts';
+import { boundedSqsText, JOB_SOURCES, type JobSource, sqsText } from './job.ts';
 import {
   type IdentityType,
   isPersonKey,
@@ -26,7 +26,7 @@ export const ParticipantsSchema = v.strictObject({
   type: v.literal('participants'),
   conversationId: csid,
   /** When the message that showed these people was created: the tombstone rule applies as to a file. */
-  createdAt: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  createdAt: v.optional(sqsText(64)),
   source: v.picklist(JOB_SOURCES),
   people: v.pipe(
     v.array(
@@ -105,7 +105,7 @@ export class ParticipantSet {
       v: 1,
       type: 'participants',
       conversationId,
-      ...(createdAt ? { createdAt: createdAt.slice(0, 64) } : {}),
+      ...(createdAt ? { createdAt: boundedSqsText(createdAt, 64) } : {}),
       source,
       people: [...this.people.values()],
     };

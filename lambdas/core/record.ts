@@ -2,7 +2,7 @@
  * The provenance record stored beside every archived file (`<key>.json`): where the file came from, when it was
  * fetched, its size and SHA-256. Anyone can re-verify the file with `sha256sum`.
  */
-import type { FileJob, FileKind, JobSource } from './job.ts';
+import type { Checksum, FileJob, FileKind, JobSource } from './job.ts';
 
 export const RECORD_VERSION = 1;
 export const PIPELINE_VERSION = '0.1.0';
@@ -27,6 +27,23 @@ export interface ProvenanceRecord {
   createdAt: string | null;
   fetchedAt: string;
   archivedAt: string;
+  /** Present when Dixa published a checksum of the file (MessengerForm FileMeta): what it said and how it compared. */
+  dixaChecksum?: ChecksumCheck;
+  /** Present when the host compressed the body despite `Accept-Encoding: identity`: the bytes stored are decoded. */
+  contentEncoding?: ContentDecoding;
+}
+
+export interface ChecksumCheck extends Checksum {
+  /** `match`: the archived bytes have Dixa's checksum; `not-checked`: see `note`. */
+  result: 'match' | 'mismatch' | 'not-checked';
+  note?: string;
+}
+
+export interface ContentDecoding {
+  /** The Content-Encoding the host applied (gzip, deflate, br). */
+  encoding: string;
+  /** Bytes received on the wire (encoded); `size` is the decoded file. */
+  encodedSize: number;
 }
 
 export interface ArchivedFile {
@@ -37,6 +54,8 @@ export interface ArchivedFile {
   sha256: string;
   fetchedAt: Date;
   archivedAt: Date;
+  dixaChecksum?: ChecksumCheck;
+  contentEncoding?: ContentDecoding;
 }
 
 export function buildRecord(job: FileJob, file: ArchivedFile): ProvenanceRecord {
@@ -60,6 +79,8 @@ export function buildRecord(job: FileJob, file: ArchivedFile): ProvenanceRecord 
     createdAt: job.createdAt ?? null,
     fetchedAt: file.fetchedAt.toISOString(),
     archivedAt: file.archivedAt.toISOString(),
+    ...(file.dixaChecksum ? { dixaChecksum: file.dixaChecksum } : {}),
+    ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
   };
 }
 

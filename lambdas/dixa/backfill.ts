@@ -11,7 +11,7 @@ import { type Extraction, extractFromExport, extractFromMessageApi, type Rejecte
 import { FILE_KINDS, type FileJob, type FileKind } from '../core/job.ts';
 import type { FilesOrigin } from '../core/links.ts';
 import { type ParticipantsMessage, participantsFromExport, participantsFromMessageApi } from '../core/participants.ts';
-import type { QueueMessage } from '../core/queue-message.ts';
+import { type QueueMessage, type RefusedJob, refusalReport } from '../core/queue-message.ts';
 import { type DixaClient, DixaError } from './dixa-client.ts';
 import { inWindow, type Window } from './windows.ts';
 
@@ -76,8 +76,13 @@ export interface Checkpoint {
 
 export interface RunOptions {
   dryRun: boolean;
-  /** Puts jobs (and participants messages) on the queue; throws when they cannot all be queued. Not for a dry run. */
-  send?: (jobs: QueueMessage[], traceId: string) => Promise<void>;
+  /**
+   * Puts jobs (and participants messages) on the queue; throws when they cannot all be queued (the run stops and
+   * resumes there). Messages the queue refuses for their content are returned instead: they are reported as
+   * rejected, and the run goes on. Not for a dry run.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a feeder with nothing to report returns nothing
+  send?: (jobs: QueueMessage[], traceId: string) => Promise<{ refused: RefusedJob[] } | void>;
   checkpoint?: Checkpoint;
   /**
    * Whether an erasure covers this job (lambdas/compliance/ledger.ts): such jobs are not queued, only counted.
@@ -218,10 +223,14 @@ async function processUnit(
   for (const message of harvest.participants) {
     if (!(isErased && (await isErased(message)))) participants.push(message);
   }
+  const rejected = [...harvest.rejected];
   if (!dryRun) {
     if (jobs.length + participants.length > 0) {
       try {
-        await send!([...jobs, ...participants], `backfill ${unit.id}`);
+        const refused = (await send!([...jobs, ...participants], `backfill ${unit.id}`))?.refused ?? [];
+        rejected.push(...refused.map(refusalReport));
+        const notQueued = new Set(refused.map(({ job }) => job));
+        jobs = jobs.filter((job) => !notQueued.has(job));
       } catch (error: unknown) {
         const saved = checkpoint ? `; finished work is saved in ${checkpoint.path}` : '';
         throw new UserError(
@@ -238,10 +247,10 @@ async function processUnit(
       status: dryRun ? 'would-queue' : 'queued',
       messages: harvest.messages,
       jobCount: jobs.length,
-      rejected: harvest.rejected.length,
+      rejected: rejected.length,
       erased,
     },
-    rejected: harvest.rejected,
+    rejected,
   };
 }
 

@@ -58,12 +58,18 @@ function respond(outcome: Outcome): APIGatewayProxyStructuredResultV2 {
       countOne('EventsRejected', outcome.reason);
       return json(outcome.status, { error: outcome.message }, outcome.status === 405 ? { allow: 'POST' } : {});
     case 'ignored':
+      if (outcome.rejected.length > 0) {
+        logger.warn('not queued', { links: outcome.rejected.map(({ field, reason }) => ({ field, reason })) });
+      }
       logger.info('webhook ignored: event carries no files', { event_fqn: outcome.eventFqn });
       metrics.addMetric('EventsIgnored', MetricUnit.Count, 1);
       return json(200, { status: 'ignored' });
     case 'queued': {
       const rejected = outcome.rejected.map(({ field, reason }) => ({ field, reason }));
       if (rejected.length > 0) logger.warn('file links rejected', { links: rejected });
+      if (outcome.stripped > 0) {
+        logger.warn('jobs queued without their metadata, which the job queue refused', { jobs: outcome.stripped });
+      }
       logger.info('webhook queued', { jobs: outcome.jobs, linksRejected: rejected.length });
       metrics.addMetric('JobsQueued', MetricUnit.Count, outcome.jobs);
       metrics.addMetric('LinksRejected', MetricUnit.Count, rejected.length);

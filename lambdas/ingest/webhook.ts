@@ -6,11 +6,11 @@
  * No AWS event types here: the handler adapts API Gateway to `WebhookRequest` and outcomes to responses.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { sendJobs } from '../aws/queue.ts';
+import { type SendResult, sendJobs } from '../aws/queue.ts';
 import type { SecretSource } from '../aws/secrets.ts';
 import { extractFromWebhook, parseWebhookEnvelope, type RejectedLink, type WebhookEnvelope } from '../core/extract.ts';
 import { participantsFromWebhook } from '../core/participants.ts';
-import type { QueueMessage } from '../core/queue-message.ts';
+import { isFileJob, type QueueMessage, type RefusedJob, refusalReport } from '../core/queue-message.ts';
 import { decodeSigningSecret, verifySignature } from '../core/signature.ts';
 import type { IngestConfig } from './config.ts';
 
@@ -54,8 +54,10 @@ export type RejectReason =
 
 export type Outcome =
   | { kind: 'rejected'; status: 400 | 401 | 405 | 413; reason: RejectReason; message: string; ids: LogIds }
-  | { kind: 'ignored'; eventFqn: string; ids: LogIds }
-  | { kind: 'queued'; jobs: number; rejected: RejectedLink[]; ids: LogIds }
+  /** `rejected`: what the queue refused for good (who took part, when the event names a conversation). */
+  | { kind: 'ignored'; eventFqn: string; rejected: RejectedLink[]; ids: LogIds }
+  /** `stripped`: jobs queued without their metadata (name, ids), which the queue refused. */
+  | { kind: 'queued'; jobs: number; stripped: number; rejected: RejectedLink[]; ids: LogIds }
   /** `message` is for the logs only: the caller gets a generic error. */
   | { kind: 'failed'; status: 500 | 503; reason: 'secret' | 'queue'; message: string; ids: LogIds };
 
@@ -80,11 +82,10 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
     return signingKey.key;
   }
 
-  /** Undefined when every message is on the queue; else the 503 that makes Dixa deliver again. */
-  async function queue(messages: QueueMessage[], traceId: string, ids: LogIds): Promise<Outcome | undefined> {
+  /** What the queue took (or refused for good); when it cannot take them now, the 503 that makes Dixa retry. */
+  async function queue(messages: QueueMessage[], traceId: string, ids: LogIds): Promise<SendResult | Outcome> {
     try {
-      await sendJobs(sqs, config.queueUrl, messages, { traceId });
-      return undefined;
+      return await sendJobs(sqs, config.queueUrl, messages, { traceId });
     } catch (error) {
       const message = `jobs could not be queued: ${(error as Error).message}`;
       return { kind: 'failed', status: 503, reason: 'queue', message, ids };
@@ -135,11 +136,9 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
     // Who took part (requester, author) as person keys: recorded from every event that names a conversation.
     const people = participantsFromWebhook(envelope);
     if (extraction.ignored) {
-      if (people) {
-        const failed = await queue([people], envelope.event_id, ids);
-        if (failed) return failed;
-      }
-      return { kind: 'ignored', eventFqn: envelope.event_fqn, ids };
+      const sent = await queue(people ? [people] : [], envelope.event_id, ids);
+      if (!('queued' in sent)) return sent;
+      return { kind: 'ignored', eventFqn: envelope.event_fqn, rejected: sent.refused.map(report), ids };
     }
     const links = extraction.jobs.length + extraction.rejected.length;
     if (links > MAX_LINKS_PER_EVENT) {
@@ -151,15 +150,18 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
       );
     }
 
-    const messages = people ? [...extraction.jobs, people] : extraction.jobs;
-    if (messages.length > 0) {
-      const failed = await queue(messages, envelope.event_id, ids);
-      if (failed) return failed;
-    }
-    const linksRejected = extraction.rejected.map((r) => ({ ...r, reason: shorten(r.reason) }));
-    return { kind: 'queued', jobs: extraction.jobs.length, rejected: linksRejected, ids };
+    const sent = await queue(people ? [...extraction.jobs, people] : extraction.jobs, envelope.event_id, ids);
+    if (!('queued' in sent)) return sent;
+    // A job the queue refuses for its content would be refused on every redelivery: answering 5xx would wedge the
+    // event (and its good neighbours) forever, so it is reported like a rejected link instead.
+    const linksRejected = [...extraction.rejected.map(shortened), ...sent.refused.map(report)];
+    const jobs = extraction.jobs.length - sent.refused.filter(({ job }) => isFileJob(job)).length;
+    return { kind: 'queued', jobs, stripped: sent.stripped.length, rejected: linksRejected, ids };
   };
 }
+
+const shortened = (rejected: RejectedLink): RejectedLink => ({ ...rejected, reason: shorten(rejected.reason) });
+const report = (refused: RefusedJob): RejectedLink => shortened(refusalReport(refused));
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

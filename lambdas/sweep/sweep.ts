@@ -16,7 +16,7 @@ import type { FailureMarker } from '../core/failure-marker.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { type FilesOrigin, normalizeLink } from '../core/links.ts';
-import type { QueueMessage } from '../core/queue-message.ts';
+import { isFileJob } from '../core/queue-message.ts';
 import { exportUnits, runBackfill, type UnitResult, type WorkUnit } from '../dixa/backfill.ts';
 import { type DixaClient, DixaError } from '../dixa/dixa-client.ts';
 import type { Clock } from '../dixa/pacer.ts';
@@ -193,5 +193,3 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     days: report,
   };
 }
-
-const isFileJob = (message: QueueMessage): message is FileJob => !('type' in message);

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { contentDigestSync } from './files-server.ts';
 
 export const DAY_MS = 86_400_000;
 const MAX_SPAN_MS = 31 * DAY_MS;
@@ -40,14 +41,20 @@ export interface FakeEndUser {
   additionalPhoneNumbers?: string[];
   conversations: number[];
 }
-export type FakeKind = 'attachment' | 'recording' | 'voicemail' | 'inline-image' | 'original-email';
+export type FakeKind = 'attachment' | 'recording' | 'voicemail' | 'inline-image' | 'original-email' | 'email-content';
 
 /** A file link the fake handed out that the pipeline must archive (url as normalized against the files host). */
 export interface ExpectedFile {
   conversationId: string;
   url: string;
   kind: FakeKind;
+  /** For a MessengerForm FileMeta: the size and SHA-256 the fake published, of the files host's generated content. */
+  size?: number;
+  sha256?: string;
 }
+
+/** The size of every MessengerForm upload the fake describes (its FileMeta's `bytesLength`). */
+export const FORM_FILE_SIZE = 5_000;
 
 export interface FakeClock {
   now(): number;
@@ -472,7 +479,52 @@ class RowGenerator {
           { prettyName: 'Invoice March.pdf', url: link('attachment', 'private', 'Invoice March.pdf', 'relative') },
         ],
         inlineImages: [{ prettyName: 'logo.png', url: link('inline-image', 'private', 'logo.png', 'absolute') }],
-        originalContentUrl: link('original-email', 'private', 'email_original_data', 'relative'),
+        // A File, as Dixa's message API types it (not a bare link).
+        originalContentUrl: {
+          prettyName: 'original.eml',
+          url: link('original-email', 'private', 'email_original_data', 'relative'),
+        },
+      }),
+    );
+    // An e-mail too large for Dixa to keep inline: its content is a file of its own.
+    out.rows.push(
+      message({
+        _type: 'EmailAttributes',
+        emailContent: {
+          _type: 'TooLarge',
+          file: { prettyName: 'content.html', url: link('email-content', 'private', 'content.html', 'relative') },
+        },
+        from: { email: 'customer@example.com', name: 'A Customer' },
+        to: [{ email: 'support@example.com', name: null }],
+        attachments: [],
+        originalContentUrl: null,
+      }),
+    );
+    // A MessengerForm submission whose file answer is a FileMeta with Dixa's own checksum.
+    const formUrl = link('attachment', 'public', 'receipt.pdf', 'absolute');
+    const formFile = out.files.at(-1)!;
+    formFile.size = FORM_FILE_SIZE;
+    formFile.sha256 = contentDigestSync(new URL(formFile.url).pathname, FORM_FILE_SIZE);
+    out.rows.push(
+      message({
+        _type: 'MessengerFormAttributes',
+        formSubmission: {
+          values: [
+            { fieldId: 'name', value: 'A Customer' },
+            {
+              fieldId: 'receipt',
+              value: [
+                {
+                  url: formUrl,
+                  name: 'receipt.pdf',
+                  mediaType: 'application/pdf',
+                  bytesLength: FORM_FILE_SIZE,
+                  checksum: { algorithm: 'SHA-256', hex: formFile.sha256.toUpperCase() },
+                },
+              ],
+            },
+          ],
+        },
       }),
     );
     const chats = 1 + Math.floor(random() * 3);
@@ -588,9 +640,10 @@ class RowGenerator {
         voicemail: 'voicemails',
         'inline-image': 'inline_images',
         'original-email': 'email_original_data',
+        'email-content': 'email_stripped_content',
       }[kind];
       const path =
-        kind === 'original-email'
+        kind === 'original-email' || kind === 'email-content'
           ? `/${visibility}/${this.org}/${folder}/${uuid(random)}`
           : `/${visibility}/${this.org}/${folder}/${uuid(random)}/${name}`;
       expected.push({ conversationId, url: new URL(path, this.files).href, kind });

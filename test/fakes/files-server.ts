@@ -10,8 +10,9 @@
  *   disk and a test can compute the expected SHA-256 by streaming the same generator (`contentSha256`).
  * - Faults per file, one per request in order (then the file is served normally), or on every request:
  *   status (500, 404, 410, 403, 401, 429 ± Retry-After), reset mid-body, stall, truncated body with the full
- *   Content-Length, gzip-encoded body, wrong or missing Content-Type, a custom redirect Location, a body held on a
- *   latch mid-way (a download in flight at a moment the test chooses).
+ *   Content-Length, gzip-encoded body, a gzip bomb, a close-delimited (unframed) body, a slow drip, wrong or
+ *   missing Content-Type, a custom redirect Location, a body held on a latch mid-way (a download in flight at a
+ *   moment the test chooses).
  * - Request counters per path (files host only) and a request log without header values.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,6 +38,12 @@ export type Fault =
   | { kind: 'truncate'; afterBytes: number }
   /** Content-Encoding: gzip (chunked), whatever the client asked for. */
   | { kind: 'gzip' }
+  /** Content-Encoding: gzip of `size` zero bytes instead of the file (a decompression bomb: ~1000:1). */
+  | { kind: 'gzip-zeros' }
+  /** HTTP/1.0-style close-delimited body (no Content-Length, not chunked); `afterBytes` cuts it short. */
+  | { kind: 'unframed'; afterBytes?: number }
+  /** Sends `bytes` bytes at a time every `everyMs` ms (a drip that beats any idle timeout). */
+  | { kind: 'drip'; everyMs: number; bytes?: number }
   /** This Content-Type instead of the file's (null: no Content-Type header at all). */
   | { kind: 'content-type'; value: string | null }
   /** A redirect to `location`, verbatim (hostile redirects, loops). */
@@ -190,9 +197,34 @@ function serveContent(res: ServerResponse, file: FakeFile, fault: Fault | undefi
   res.statusCode = 200;
   const socket = res.socket;
 
-  if (fault?.kind === 'gzip') {
+  if (fault?.kind === 'gzip' || fault?.kind === 'gzip-zeros') {
     res.setHeader('Content-Encoding', 'gzip');
-    pipeline(generateContent(seed, file.size), createGzip(), res).catch(() => {});
+    const content = fault.kind === 'gzip' ? generateContent(seed, file.size) : zeros(file.size);
+    pipeline(content, createGzip(), res).catch(() => {});
+    return;
+  }
+  if (fault?.kind === 'unframed' && socket) {
+    // Node's server would frame the body: write the response by hand, then close the connection to end it.
+    const head = [`HTTP/1.0 200 OK`, ...(contentType === null ? [] : [`Content-Type: ${contentType}`]), '', ''];
+    socket.write(head.join('\r\n'));
+    const size = Math.min(fault.afterBytes ?? file.size, file.size);
+    pipeline(generateContent(seed, size), socket).catch(() => {});
+    return;
+  }
+  if (fault?.kind === 'drip') {
+    res.setHeader('Content-Length', String(file.size));
+    res.flushHeaders();
+    const drip = async () => {
+      const step = fault.bytes ?? 1;
+      for await (const chunk of generateContent(seed, file.size)) {
+        for (let at = 0; at < chunk.length && !res.destroyed; at += step) {
+          res.write((chunk as Buffer).subarray(at, at + step));
+          await new Promise((resolve) => setTimeout(resolve, fault.everyMs));
+        }
+      }
+      res.end();
+    };
+    drip().catch(() => {});
     return;
   }
   res.setHeader('Content-Length', String(file.size));
@@ -255,18 +287,34 @@ function baseBlock(seed: string): Buffer {
   return block;
 }
 
+/** The deterministic content of a generated file, as ≤ 64 KiB chunks. */
+function* contentBlocks(seed: string, size: number): Generator<Buffer> {
+  const base = baseBlock(seed);
+  for (let offset = 0, k = 0; offset < size; offset += BLOCK_SIZE, k++) {
+    const chunk = Buffer.from(base.subarray(0, Math.min(BLOCK_SIZE, size - offset)));
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64LE(BigInt(k));
+    counter.copy(chunk, 0, 0, Math.min(8, chunk.length));
+    yield chunk;
+  }
+}
+
 /** The deterministic content of a generated file, as a stream of ≤ 64 KiB chunks. */
 export function generateContent(seed: string, size: number): Readable {
-  const base = baseBlock(seed);
+  return Readable.from(contentBlocks(seed, size), { objectMode: false });
+}
+
+/** A digest (hex) of a generated file, computed synchronously (for fakes that publish a checksum, like Dixa's FileMeta). */
+export function contentDigestSync(seed: string, size: number, algorithm = 'sha256'): string {
+  const hash = createHash(algorithm);
+  for (const chunk of contentBlocks(seed, size)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function zeros(size: number): Readable {
   return Readable.from(
     (function* () {
-      for (let offset = 0, k = 0; offset < size; offset += BLOCK_SIZE, k++) {
-        const chunk = Buffer.from(base.subarray(0, Math.min(BLOCK_SIZE, size - offset)));
-        const counter = Buffer.alloc(8);
-        counter.writeBigUInt64LE(BigInt(k));
-        counter.copy(chunk, 0, 0, Math.min(8, chunk.length));
-        yield chunk;
-      }
+      for (let offset = 0; offset < size; offset += BLOCK_SIZE) yield Buffer.alloc(Math.min(BLOCK_SIZE, size - offset));
     })(),
     { objectMode: false },
   );

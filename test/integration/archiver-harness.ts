@@ -3,6 +3,7 @@
  * the job queue and the DLQ), the fake files.dixa.io. Tests drive the real handler with SQS events built from
  * file jobs, the way the Lambda event source would deliver them.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,11 @@ import {
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import type { ArchiverConfig } from '../../lambdas/archiver/config.ts';
+import {
+  DEFAULT_MAX_DECODED_RATIO,
+  DEFAULT_MIN_BYTES_PER_SECOND,
+  DEFAULT_THROUGHPUT_WINDOW_MS,
+} from '../../lambdas/archiver/fetch-file.ts';
 import { createArchiverHandler } from '../../lambdas/archiver/handler.ts';
 import type { ProcessDeps } from '../../lambdas/archiver/process-job.ts';
 import type { SecretSource } from '../../lambdas/aws/secrets.ts';
@@ -95,6 +101,8 @@ export interface HarnessOptions {
   partSizeMiB?: number;
   queueSize?: number;
   idleTimeoutMs?: number;
+  minBytesPerSecond?: number;
+  throughputWindowMs?: number;
   maxReceiveCount?: number;
   token?: string;
 }
@@ -132,6 +140,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     queueSize: options.queueSize ?? 4,
     connectTimeoutMs: 2_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 400,
+    minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
+    throughputWindowMs: options.throughputWindowMs ?? DEFAULT_THROUGHPUT_WINDOW_MS,
+    maxDecodedRatio: DEFAULT_MAX_DECODED_RATIO,
     jobQueueUrl: jobQueue.queueUrl,
     deadLetterQueueUrl: deadLetterQueue.queueUrl,
     maxReceiveCount: options.maxReceiveCount ?? 3,

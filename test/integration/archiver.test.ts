@@ -329,6 +329,61 @@ describe('faults end archived after a retry, or on the DLQ with the reason', () 
     });
   });
 
+  it('gzip despite identity → the provenance record says what was decoded from how many bytes', async () => {
+    const { job, path } = addFile('public', { size: 300_000, always: { kind: 'gzip' } });
+    expect((await h.deliver({ job })).batchItemFailures).toEqual([]);
+    const record = await expectArchived(job, path, 300_000);
+    expect(record.contentEncoding).toEqual({ encoding: 'gzip', encodedSize: expect.any(Number) });
+    expect(record.contentEncoding!.encodedSize).toBeGreaterThan(300_000); // random bytes do not compress
+    const plain = addFile('public', { size: 1000 });
+    expect((await h.deliver({ job: plain.job })).batchItemFailures).toEqual([]);
+    expect(await expectArchived(plain.job, plain.path, 1000)).not.toHaveProperty('contentEncoding');
+  });
+
+  it('a gzip bomb → DLQ as permanent (decoded-too-large), nothing stored', async () => {
+    const { job } = addFile('public', { size: 8 * MIB, always: { kind: 'gzip-zeros' } });
+    expect((await h.deliver({ job })).batchItemFailures).toEqual([]);
+    const letter = (await h.deadLetters()).find((l) => l.body === JSON.stringify(job));
+    expect(letter?.attributes).toMatchObject({ failureClass: 'permanent', failureReason: /decodes to more than/ });
+    expect(await h.head(h.keyOf(job))).toBeUndefined();
+    expect(await h.record(job)).toBeUndefined();
+  });
+
+  it('a close-delimited body cut short → retried (never archived as complete) → archived', async () => {
+    await retriedThenArchived(
+      { size: 200_000, faults: [{ kind: 'unframed', afterBytes: 120_000 }] },
+      /neither Content-Length nor chunked framing/,
+    );
+  });
+
+  it("Dixa's checksum matches → archived, and the record says so", async () => {
+    const size = 70_000;
+    const { job, path } = addFile('public', { size });
+    const hex = await contentSha256(path, size);
+    const withChecksum = { ...job, checksum: { algorithm: 'sha256', hex } };
+    expect((await h.deliver({ job: withChecksum })).batchItemFailures).toEqual([]);
+    const record = await expectArchived(withChecksum, path, size);
+    expect(record.dixaChecksum).toEqual({ algorithm: 'sha256', hex, result: 'match' });
+  });
+
+  it("a download that contradicts Dixa's checksum (md5 too) → retried, never archived; DLQ when exhausted", async () => {
+    for (const algorithm of ['sha256', 'md5']) {
+      const { job } = addFile('private', { size: 6 * MIB });
+      const wrong = { ...job, checksum: { algorithm, hex: '0'.repeat(algorithm === 'md5' ? 32 : 64) } };
+      const first = await h.deliver({ job: wrong, messageId: 'first' });
+      expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'first' }]);
+      expect(await h.head(h.keyOf(wrong))).toBeUndefined();
+      expect((await h.deliver({ job: wrong, receiveCount: 3 })).batchItemFailures).toEqual([]);
+      const letter = (await h.deadLetters()).find((l) => l.body === JSON.stringify(wrong));
+      expect(letter?.attributes).toMatchObject({
+        failureClass: 'exhausted',
+        failureReason: new RegExp(`${algorithm}.*Dixa published`),
+      });
+      expect(await h.head(h.keyOf(wrong))).toBeUndefined();
+      expect(await h.record(wrong)).toBeUndefined();
+    }
+  });
+
   it('a failure on the last allowed receive → DLQ as exhausted, with the last error', async () => {
     const { job } = addFile('private', { size: 10, always: { kind: 'status', status: 503 } });
     expect((await h.deliver({ job, receiveCount: 2, messageId: 'm2' })).batchItemFailures).toEqual([

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBackfillCommand } from '../../cli/commands/backfill.ts';
+import { createBackfillCommand, EXIT_REJECTED_LINKS } from '../../cli/commands/backfill.ts';
 import { executeErasure, planErasure } from '../../lambdas/compliance/erase.ts';
 import { conversationPrefix } from '../../lambdas/core/keys.ts';
 import { createFakeClock, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
@@ -24,6 +24,7 @@ const SIZES: Record<ExpectedFile['kind'], number> = {
   attachment: 12_000,
   'inline-image': 3_000,
   'original-email': 8_000,
+  'email-content': 30_000,
 };
 
 let harness: Harness;
@@ -75,7 +76,7 @@ async function backfill(args: string[], output = sink(), state = 'state.json'): 
 function serve(files: ExpectedFile[]) {
   for (const file of files) {
     const contentType = file.kind === 'recording' ? 'audio/mpeg' : file.kind === 'voicemail' ? 'audio/wav' : undefined;
-    harness.files.addFile(new URL(file.url).pathname, { size: SIZES[file.kind], contentType });
+    harness.files.addFile(new URL(file.url).pathname, { size: file.size ?? SIZES[file.kind], contentType });
   }
 }
 
@@ -84,7 +85,9 @@ async function expectArchived(file: ExpectedFile, source: 'export' | 'messages-a
   const stored = await harness.stored(harness.keyOf(job));
   expect(stored, file.url).toBeDefined();
   const path = new URL(file.url).pathname;
-  expect(createHash('sha256').update(stored!).digest('hex')).toBe(await contentSha256(path, SIZES[file.kind]));
+  expect(createHash('sha256').update(stored!).digest('hex')).toBe(
+    await contentSha256(path, file.size ?? SIZES[file.kind]),
+  );
   const record = await harness.record(job);
   expect(record).toMatchObject({ conversationId: file.conversationId, kind: file.kind, source, sourceUrl: file.url });
 }
@@ -93,7 +96,9 @@ describe('backfill → queue → archiver → S3', () => {
   it('archives every file of two exported weeks, recordings and voicemails included, once each', async () => {
     const expected = dixa.exportData(Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 15));
     serve(expected.files);
-    expect(await backfill(['--from', '2024-03-01', '--to', '2024-03-14', '--window-days', '7'])).toBe(0);
+    expect(await backfill(['--from', '2024-03-01', '--to', '2024-03-14', '--window-days', '7'])).toBe(
+      expected.badLinks > 0 ? EXIT_REJECTED_LINKS : 0,
+    );
     expect(await harness.drain()).toBe(expected.files.length);
 
     const kinds = new Set(expected.files.map((f) => f.kind));

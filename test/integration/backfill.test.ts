@@ -13,7 +13,7 @@ import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { toJson } from '../../cli/backfill/report.ts';
-import { createBackfillCommand } from '../../cli/commands/backfill.ts';
+import { createBackfillCommand, EXIT_REJECTED_LINKS } from '../../cli/commands/backfill.ts';
 import { queueTarget } from '../../cli/shared/queue-target.ts';
 import { UserError } from '../../lambdas/commons/errors.ts';
 import { parseRetryAfter } from '../../lambdas/dixa/dixa-client.ts';
@@ -164,6 +164,9 @@ function crashingQueue(fail: (traceId: string, nth: number) => boolean): typeof 
   };
 }
 
+/** A run that found links it had to reject says so in its exit status. */
+const complete = (badLinks: number) => (badLinks > 0 ? EXIT_REJECTED_LINKS : 0);
+
 describe('backfill over the Message Export API', () => {
   it('queues every file of a year exactly once, paced and retried within the limit, and reports it', async () => {
     const s = await setup();
@@ -222,7 +225,7 @@ describe('backfill over the Message Export API', () => {
       '--state',
       s.state,
     ]);
-    expect(second.code).toBe(0);
+    expect(second.code).toBe(complete(failedWindow.badLinks));
     expect(s.api.requests.length - before).toBe(1);
     expect(sorted(queued(s).map((q) => q.key))).toEqual(sorted(expected.files.map(key)));
   });
@@ -239,7 +242,7 @@ describe('backfill over the Message Export API', () => {
       '--state',
       s.state,
     ]);
-    expect(out.code).toBe(0);
+    expect(out.code).toBe(complete(s.api.exportData(dayMs('2024-01-01'), dayMs('2024-07-01')).badLinks));
     const limited = s.api.requests.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     for (const r of limited) {
@@ -265,7 +268,7 @@ describe('backfill over the Message Export API', () => {
       '--state',
       s.state,
     ]);
-    expect(out.code).toBe(0);
+    expect(out.code).toBe(complete(s.api.exportData(dayMs('2024-02-01'), dayMs('2024-05-01')).badLinks));
     const expected = s.api.exportData(dayMs('2024-02-01'), dayMs('2024-05-01'));
     expect(sorted(queued(s).map((q) => q.key))).toEqual(sorted(expected.files.map(key)));
   });
@@ -296,7 +299,7 @@ describe('backfill over the Message Export API', () => {
     );
 
     const second = await backfill(s, args);
-    expect(second.code).toBe(0);
+    expect(second.code).toBe(complete(s.api.exportData(windows[4]!.startMs, dayMs('2025-01-01')).badLinks));
     expect(second.json!.units.map((u: { status: string }) => u.status)).toEqual([
       ...Array(4).fill('already-done'),
       ...Array(9).fill('queued'),
@@ -314,7 +317,9 @@ describe('backfill over the Message Export API', () => {
     const args = ['--from', '2024-01-01', '--to', '2024-06-30', '--queue-url', s.queueUrl, '--state', s.state];
     const first = await backfill(s, args, { queue: crashingQueue((trace, nth) => trace === crashAt && nth === 2) });
     expect(first.error?.message).toMatch(/^could not queue the jobs of window 2024-03-31\.\.2024-04-29/);
-    expect((await backfill(s, args)).code).toBe(0);
+    expect((await backfill(s, args)).code).toBe(
+      complete(s.api.exportData(windows[3]!.startMs, dayMs('2024-07-01')).badLinks),
+    );
 
     const counts = new Map<string, { n: number; traceId: string }>();
     for (const q of queued(s)) counts.set(q.key, { n: (counts.get(q.key)?.n ?? 0) + 1, traceId: q.traceId });
@@ -335,7 +340,7 @@ describe('backfill over the Message Export API', () => {
         env: { SQS_ENDPOINT: undefined },
       },
     );
-    expect(out.code).toBe(0);
+    expect(out.code).toBe(complete(s.api.exportData(dayMs('2024-01-01'), dayMs('2024-04-01')).badLinks));
     expect(sqs.inspectQueue(s.queueName)!.messages.ready).toHaveLength(0);
     await expect(stat(s.state)).rejects.toThrow(/ENOENT/);
     const windows = planWindows('2024-01-01', '2024-03-31');
@@ -382,7 +387,7 @@ describe('backfill over the message API (--conversation)', () => {
     expect(sorted(queued(s).map((q) => q.key))).toEqual(sorted(expected.map(key)));
     expect(expected.some((f) => f.kind === 'recording')).toBe(true);
     expect(new Set(expected.map((f) => f.kind))).toEqual(
-      new Set(['attachment', 'inline-image', 'original-email', 'recording']),
+      new Set(['attachment', 'inline-image', 'original-email', 'email-content', 'recording']),
     );
 
     const second = await backfill(s, args);

@@ -17,6 +17,9 @@ describe('archiverConfigFromEnv', () => {
       queueSize: 2,
       connectTimeoutMs: 5000,
       idleTimeoutMs: 30000,
+      minBytesPerSecond: 16 * 1024,
+      throughputWindowMs: 30_000,
+      maxDecodedRatio: 100,
       jobQueueUrl: base.JOB_QUEUE_URL,
       deadLetterQueueUrl: base.DEAD_LETTER_QUEUE_URL,
       maxReceiveCount: 5,
@@ -32,6 +35,9 @@ describe('archiverConfigFromEnv', () => {
       UPLOAD_QUEUE_SIZE: '3',
       FETCH_CONNECT_TIMEOUT_MS: '1000',
       FETCH_IDLE_TIMEOUT_MS: '2000',
+      FETCH_MIN_BYTES_PER_SECOND: '0',
+      FETCH_THROUGHPUT_WINDOW_MS: '60000',
+      FETCH_MAX_DECODED_RATIO: '20',
       MAX_RECEIVE_COUNT: '8',
     });
     expect(config).toMatchObject({
@@ -40,6 +46,9 @@ describe('archiverConfigFromEnv', () => {
       queueSize: 3,
       connectTimeoutMs: 1000,
       idleTimeoutMs: 2000,
+      minBytesPerSecond: 0,
+      throughputWindowMs: 60_000,
+      maxDecodedRatio: 20,
       maxReceiveCount: 8,
     });
     expect(config.files.origin).toBe('http://127.0.0.1:4010');
@@ -53,6 +62,9 @@ describe('archiverConfigFromEnv', () => {
     [{ PART_SIZE_MIB: '8.5' }, /PART_SIZE_MIB/],
     [{ UPLOAD_QUEUE_SIZE: '0' }, /UPLOAD_QUEUE_SIZE/],
     [{ FETCH_IDLE_TIMEOUT_MS: 'soon' }, /FETCH_IDLE_TIMEOUT_MS/],
+    [{ FETCH_MIN_BYTES_PER_SECOND: '-1' }, /FETCH_MIN_BYTES_PER_SECOND/],
+    [{ FETCH_THROUGHPUT_WINDOW_MS: '10' }, /FETCH_THROUGHPUT_WINDOW_MS/],
+    [{ FETCH_MAX_DECODED_RATIO: '0' }, /FETCH_MAX_DECODED_RATIO/],
     [{ ARCHIVE_PREFIX: 'a/../b' }, /ARCHIVE_PREFIX/],
     [{ DIXA_FILES_BASE_URL: 'http://files.dixa.io' }, /DIXA_FILES_BASE_URL: .*loopback/],
     [{ DIXA_FILES_BASE_URL: 'https://files.dixa.io/private' }, /DIXA_FILES_BASE_URL/],

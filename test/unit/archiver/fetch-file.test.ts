@@ -1,6 +1,7 @@
 /**
  * The download's timeouts against loopback servers: a connect that never completes, a server that stops
- * sending, a consumer that is slow on purpose (back-pressure is not idleness), the invocation deadline.
+ * sending, a slow drip, a consumer that is slow on purpose (back-pressure is neither idleness nor a slow host),
+ * the invocation deadline; and the body's framing and encoding: close-delimited bodies, decompression bombs.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -115,5 +116,75 @@ describe('openDownload', () => {
       openDownload({ url: `${files.baseUrl}${path}`, visibility: 'private' }, settings, none),
     ).rejects.toMatchObject({ code: 'no-token' });
     expect(files.requestCount(path)).toBe(0);
+  });
+});
+
+describe('openDownload refuses bodies that could be archived wrong', () => {
+  it('a close-delimited body (no Content-Length, not chunked) is refused as retryable, complete or cut short', async () => {
+    for (const [name, fault] of [
+      ['whole', { kind: 'unframed' }],
+      ['cut', { kind: 'unframed', afterBytes: 4000 }],
+    ] as const) {
+      const path = `/public/org/unframed/${name}.bin`;
+      files.addFile(path, { size: 10_000, always: fault });
+      await expect(
+        openDownload({ url: `${files.baseUrl}${path}`, visibility: 'public' }, settings, secrets),
+      ).rejects.toMatchObject({ kind: 'retry', code: 'unframed-body' });
+    }
+  });
+
+  it('a chunked body is framed and accepted', async () => {
+    const path = '/public/org/chunked/f.bin';
+    files.addFile(path, { size: 50_000, always: { kind: 'gzip' } }); // gzip is served chunked
+    const download = await openDownload({ url: `${files.baseUrl}${path}`, visibility: 'public' }, settings, secrets);
+    expect(await drain(download.body)).toEqual({ bytes: 50_000, sha256: await contentSha256(path, 50_000) });
+  });
+
+  it('an encoded body that decodes past the bound is refused permanently (a 5 KiB body must not become 5 MiB)', async () => {
+    const path = '/public/org/bomb/zeros.bin';
+    files.addFile(path, { size: 5 * 1024 * 1024, always: { kind: 'gzip-zeros' } });
+    const download = await openDownload({ url: `${files.baseUrl}${path}`, visibility: 'public' }, settings, secrets);
+    await expect(drain(download.body)).rejects.toMatchObject({ kind: 'permanent', code: 'decoded-too-large' });
+    expect(download.wireBytes()).toBeLessThan(64 * 1024);
+  });
+
+  it('the decoded bound is configurable and counts the bytes on the wire', async () => {
+    const path = '/public/org/bomb/allowed.bin';
+    const size = 3 * 1024 * 1024;
+    files.addFile(path, { size, always: { kind: 'gzip-zeros' } });
+    const download = await openDownload(
+      { url: `${files.baseUrl}${path}`, visibility: 'public' },
+      { ...settings, maxDecodedRatio: 10_000 },
+      secrets,
+    );
+    expect((await drain(download.body)).bytes).toBe(size);
+    expect(download.encoding).toBe('gzip');
+    expect(download.wireBytes()).toBeGreaterThan(0);
+    expect(download.wireBytes()).toBeLessThan(size / 100);
+  });
+
+  it('a drip that beats the idle timeout fails the minimum-throughput rule as retryable', async () => {
+    const path = '/public/org/drip/f.bin';
+    files.addFile(path, { size: 100_000, always: { kind: 'drip', everyMs: 20, bytes: 1 } });
+    const started = Date.now();
+    const download = await openDownload(
+      { url: `${files.baseUrl}${path}`, visibility: 'public' },
+      { ...settings, idleTimeoutMs: 300, minBytesPerSecond: 1024, throughputWindowMs: 400 },
+      secrets,
+    );
+    await expect(drain(download.body)).rejects.toMatchObject({ kind: 'retry', code: 'too-slow' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a consumer slower than the throughput rule is not a slow host (back-pressure does not count)', async () => {
+    const path = '/private/org/slow-consumer/rate.bin';
+    const size = 8 * 1024 * 1024;
+    files.addFile(path, { size });
+    const download = await openDownload(
+      { url: `${files.baseUrl}${path}`, visibility: 'private' },
+      { ...settings, minBytesPerSecond: 1024 * 1024 * 1024, throughputWindowMs: 200 },
+      secrets,
+    );
+    expect(await drain(download.body, 1200)).toEqual({ bytes: size, sha256: await contentSha256(path, size) });
   });
 });

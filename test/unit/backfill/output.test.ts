@@ -55,7 +55,7 @@ function summaryOf(dryRun = false): BackfillSummary {
     dryRun,
     units: units.map((u) => (dryRun && u.status === 'queued' ? { ...u, status: 'would-queue' } : u)),
     messagesSeen: 120,
-    jobs: { attachment: 40, recording: 30, voicemail: 5, 'inline-image': 0, 'original-email': 0 },
+    jobs: { attachment: 40, recording: 30, voicemail: 5, 'inline-image': 0, 'original-email': 0, 'email-content': 0 },
     jobCount: 75,
     rejected: [
       { reason: 'host "evil.example.com" is not the files host', count: 1, example: 'https://evil.example.com/x.pdf' },
@@ -136,13 +136,15 @@ describe('report', () => {
         '  windows   3 (1 queued, 1 already done earlier, 1 failed)',
         '  messages  120 seen',
         '  jobs      75 queued: attachment 40, recording 30, voicemail 5',
-        '  rejected  2 links',
+        '  rejected  2 links NOT archived',
         '              1 × host "evil.example.com" is not the files host (e.g. https://evil.example.com/x.pdf)',
         '              1 × scheme ftp is not allowed (e.g. ftp://files.dixa.io/private/a/b)',
         '  erased    not checked (no archive bucket given); the archiver skips erased conversations anyway',
         '  errors    1',
         '              window 2024-03-01..2024-03-30: gave up after 8 attempts, last: exports.dixa.io answered 502 Bad Gateway',
         '  state     ./.dixa-backfill-state.json',
+        '',
+        'INCOMPLETE: 2 file links were rejected; those files are not archived.',
       ].join('\n'),
     );
   });

@@ -73,6 +73,21 @@ describe('participants', () => {
     expect(messages[0]!.people.map((p) => p.role)).toEqual(['from', 'cc']);
   });
 
+  it('carries text SQS accepts: a time holding characters SQS refuses is repaired at creation, refused by the contract', () => {
+    const message = participantsFromWebhook({
+      data: {
+        created_at: `2024-05-01T10:00:00.000Z\uFFFF\u0007${'x'.repeat(100)}`,
+        conversation: { csid: 7, requester: { email: 'jane@example.com' } },
+      },
+    });
+    expect(message?.createdAt).toBe(`2024-05-01T10:00:00.000Z\uFFFD\uFFFD${'x'.repeat(38)}`);
+    expect(parseParticipants(message).ok).toBe(true);
+    expect(parseParticipants({ ...message, createdAt: '2024-05-01T10:00:00.000Z\uFFFF' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('createdAt'),
+    });
+  });
+
   it('refuses a message that carries anything but person keys', () => {
     const base = { v: 1, type: 'participants', conversationId: '1', source: 'export' };
     expect(parseParticipants({ ...base, people: [{ key: 'jane@example.com', role: 'to' }] }).ok).toBe(false);

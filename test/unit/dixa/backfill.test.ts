@@ -7,7 +7,7 @@ import { UserError } from '../../../lambdas/commons/errors.ts';
 import type { FileJob } from '../../../lambdas/core/job.ts';
 import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
 import type { ParticipantsMessage } from '../../../lambdas/core/participants.ts';
-import type { QueueMessage } from '../../../lambdas/core/queue-message.ts';
+import { isFileJob, type QueueMessage } from '../../../lambdas/core/queue-message.ts';
 import { conversationUnits, exportUnits, runBackfill, type WorkUnit } from '../../../lambdas/dixa/backfill.ts';
 import { DixaError } from '../../../lambdas/dixa/dixa-client.ts';
 import { planWindows, type Window } from '../../../lambdas/dixa/windows.ts';
@@ -32,7 +32,7 @@ function recorder() {
   const sent: { jobs: FileJob[]; traceId: string }[] = [];
   const participants: ParticipantsMessage[] = [];
   const send = async (messages: QueueMessage[], traceId: string) => {
-    const jobs = messages.filter((m): m is FileJob => !('type' in m));
+    const jobs = messages.filter(isFileJob);
     participants.push(...messages.filter((m): m is ParticipantsMessage => 'type' in m));
     sent.push({ jobs, traceId });
   };
@@ -64,7 +64,7 @@ describe('exportUnits', () => {
     expect(summary).toMatchObject({
       messagesSeen: 7,
       jobCount: 5,
-      jobs: { attachment: 3, recording: 1, voicemail: 1, 'inline-image': 0, 'original-email': 0 },
+      jobs: { attachment: 3, recording: 1, voicemail: 1, 'inline-image': 0, 'original-email': 0, 'email-content': 0 },
       errors: [],
     });
     expect(summary.rejected).toEqual([
@@ -117,6 +117,7 @@ describe('runBackfill', () => {
     let calls = 0;
     const send = async () => {
       if (++calls === 2) throw new Error('connect ECONNREFUSED 127.0.0.1:9324\n    at stack frames');
+      return undefined;
     };
     const units = exportUnits(planWindows('2024-03-01', '2024-05-29'), fixtureExport, files, PAST);
     const error = await runBackfill(units, { dryRun: false, send, checkpoint: await Checkpoint.open(path, 'k') }).catch(
@@ -127,6 +128,44 @@ describe('runBackfill', () => {
       `could not queue the jobs of window 2024-03-31..2024-04-29: connect ECONNREFUSED 127.0.0.1:9324; finished work is saved in ${path}; run the same command again to continue`,
     );
     expect(JSON.parse(await readFile(path, 'utf8')).runs.k.completed).toEqual(['2024-03-01..2024-03-30']);
+  });
+
+  it('a job the queue refuses for its content is reported as a rejected link; the run and its checkpoint go on', async () => {
+    const path = join(dir, 'state.json');
+    const sent: FileJob[] = [];
+    const send = async (messages: QueueMessage[]) => {
+      const [refused, ...rest] = messages.filter(isFileJob);
+      sent.push(...rest);
+      return { refused: [{ job: refused!, reason: 'InvalidMessageContents: Invalid characters found.' }] };
+    };
+    const units = exportUnits(planWindows('2024-03-01', '2024-05-29'), fixtureExport, files, PAST);
+    const summary = await runBackfill(units, { dryRun: false, send, checkpoint: await Checkpoint.open(path, 'k') });
+    expect(summary.units.map((u) => u.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(summary.units[0]).toMatchObject({ jobCount: 4, rejected: 3 }); // two bad links in the fixture, one refused job
+    expect(summary.jobCount).toBe(sent.length);
+    expect(summary.rejected).toContainEqual({
+      reason: 'the job queue refused the job: InvalidMessageContents: Invalid characters found.',
+      count: 2, // the windows with jobs (the fixture's rows fall into two of the three)
+      example: 'https://files.dixa.io/private/org-1/email_attachments/aaa/invoice.pdf',
+    });
+    expect(JSON.parse(await readFile(path, 'utf8')).runs.k.completed).toHaveLength(3);
+  });
+
+  it('a participants message the queue refuses is reported (who took part is not indexed); the run goes on', async () => {
+    const send = async (messages: QueueMessage[]) => ({
+      refused: messages
+        .filter((m) => !isFileJob(m))
+        .map((job) => ({ job, reason: 'InvalidMessageContents: Invalid characters found.' })),
+    });
+    const dixa = { conversationMessages: async () => conversation.data as unknown[] };
+    const summary = await runBackfill(conversationUnits(['7001'], dixa, files), { dryRun: false, send });
+    expect(summary.units[0]).toMatchObject({ status: 'queued', jobCount: 5 }); // every file job still queued
+    expect(summary.rejected).toContainEqual({
+      reason:
+        'the job queue refused who took part (not in the people index): InvalidMessageContents: Invalid characters found.',
+      count: expect.any(Number),
+      example: 'participants of conversation 7001',
+    });
   });
 
   it('reports a failed unit and carries on; a 401 stops the run', async () => {

@@ -225,6 +225,54 @@ describe('ingest handler: refusals', () => {
   });
 });
 
+describe('ingest handler: a job the queue refuses for its content never wedges the event', () => {
+  const body = () => {
+    const webhook = webhookFixture<{ data: { attachments: unknown[] } }>('message-added-no-attachments');
+    webhook.data.attachments = [
+      { url: `/private/${ORG}/a/refused-with-name.pdf`, prettyName: 'x.pdf' },
+      `/private/${ORG}/a/refused-always.pdf`,
+      `/private/${ORG}/a/fine.pdf`,
+    ];
+    return webhook;
+  };
+
+  it('queues a job bare when its metadata is refused, reports one refused even bare, and answers 202', async () => {
+    queue.refuse = (entry) => entry.MessageBody!.includes('refused-always') || entry.MessageBody!.includes('"name"');
+    const { result, output } = await captureOutput(() => ingestHandler()(webhookEvent({ body: body() })));
+    const res = reply(result);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      jobs: 2,
+      rejected: [
+        { field: 'job queue', reason: expect.stringMatching(/^the job queue refused the job: InvalidMessageContents/) },
+      ],
+    });
+    expect(queue.jobs().map((job) => [job.url.split('/').pop(), job.name])).toEqual([
+      ['fine.pdf', undefined],
+      ['refused-with-name.pdf', undefined],
+    ]);
+    expect(output).toContain('jobs queued without their metadata, which the job queue refused');
+    // Redelivered, the event gets the same answer: nothing makes Dixa retry it forever.
+    expect(reply(await ingestHandler()(webhookEvent({ body: body() }))).status).toBe(202);
+  });
+
+  it('who took part, refused even bare, is reported and never turns the event into a 503', async () => {
+    queue.refuse = (entry) => entry.MessageBody!.includes('"participants"');
+    const res = reply(await ingestHandler()(webhookEvent({ body: body() })));
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      jobs: 3,
+      rejected: [{ field: 'job queue', reason: expect.stringMatching(/^the job queue refused who took part/) }],
+    });
+    expect(queue.jobs()).toHaveLength(3);
+    const { result, output } = await captureOutput(() =>
+      ingestHandler()(webhookEvent({ body: webhookFixture('conversation-created') })),
+    );
+    expect(reply(result).status).toBe(200);
+    expect(output).toContain('the job queue refused who took part');
+  });
+});
+
 describe('ingest handler: failures are 5xx so Dixa redelivers', () => {
   it('answers 503 when the queue rejects entries on every attempt', async () => {
     queue.fault = (entries) => entries.map((e) => e.Id!);

@@ -12,7 +12,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import type { SecretSource } from '../../../lambdas/aws/secrets.ts';
-import type { FileJob } from '../../../lambdas/core/job.ts';
+import { type FileJob, isSqsText } from '../../../lambdas/core/job.ts';
 import { type FilesOrigin, parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
 import type { ParticipantsMessage } from '../../../lambdas/core/participants.ts';
 import { parseQueueMessage } from '../../../lambdas/core/queue-message.ts';
@@ -31,6 +31,8 @@ export interface FakeQueue {
   accepted: SendMessageBatchRequestEntry[];
   calls: number;
   fault: SqsFault | undefined;
+  /** Entries this refuses for their content, as SQS refuses characters it does not carry (besides those). */
+  refuse: ((entry: SendMessageBatchRequestEntry) => boolean) | undefined;
   /** The accepted file jobs, validated against the job contract (throws on an invalid one). */
   jobs(): FileJob[];
   /** The accepted participants messages, validated. */
@@ -45,6 +47,7 @@ export function fakeQueue(): FakeQueue {
     accepted: [],
     calls: 0,
     fault: undefined,
+    refuse: undefined,
     jobs: () =>
       queue.accepted.flatMap((entry) => {
         const parsed = parseQueueMessage(entry.MessageBody ?? '', FILES);
@@ -61,24 +64,36 @@ export function fakeQueue(): FakeQueue {
       queue.accepted = [];
       queue.calls = 0;
       queue.fault = undefined;
+      queue.refuse = undefined;
     },
     restore: () => mock.restore(),
   };
   mock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
     const entries = input.Entries ?? [];
-    const call = ++queue.calls;
-    const failing = new Set(queue.fault?.(entries, call) ?? []);
-    const ok = entries.filter((entry) => !failing.has(entry.Id ?? ''));
+    const failing = new Set(queue.fault?.(entries, ++queue.calls) ?? []);
+    // As SQS does: an entry with characters it does not carry is refused (a sender fault, on every try).
+    const refused = new Set(
+      entries.filter((entry) => !sqsAccepts(entry) || queue.refuse?.(entry)).map((entry) => entry.Id ?? ''),
+    );
+    const ok = entries.filter((entry) => !failing.has(entry.Id ?? '') && !refused.has(entry.Id ?? ''));
     queue.accepted.push(...ok);
     return {
       Successful: ok.map((entry, i) => ({ Id: entry.Id, MessageId: `m-${queue.calls}-${i}`, MD5OfMessageBody: 'x' })),
       Failed: entries
-        .filter((entry) => failing.has(entry.Id ?? ''))
-        .map((entry) => ({ Id: entry.Id, SenderFault: false, Code: 'InternalError', Message: 'injected' })),
+        .filter((entry) => failing.has(entry.Id ?? '') || refused.has(entry.Id ?? ''))
+        .map((entry) =>
+          refused.has(entry.Id ?? '')
+            ? { Id: entry.Id, SenderFault: true, Code: 'InvalidMessageContents', Message: 'Invalid characters found.' }
+            : { Id: entry.Id, SenderFault: false, Code: 'InternalError', Message: 'injected' },
+        ),
     };
   });
   return queue;
 }
+
+const sqsAccepts = (entry: SendMessageBatchRequestEntry) =>
+  isSqsText(entry.MessageBody ?? '') &&
+  Object.values(entry.MessageAttributes ?? {}).every((value) => isSqsText(value.StringValue ?? ''));
 
 export interface IngestOptions {
   secrets?: SecretSource;

@@ -41,6 +41,7 @@ interface HostileCase {
   signature?: SignatureSpec;
   expect: { status: number; error?: string; errorPrefix?: string; jobs: string[]; rejected?: string[] };
   expectJob?: Record<string, unknown>;
+  expectParticipants?: Record<string, unknown>;
 }
 
 const DIR = new URL('../../fixtures/hostile/', import.meta.url);
@@ -209,6 +210,13 @@ describe('hostile-webhook corpus', () => {
     }
     for (const [field, value] of Object.entries(c.expectJob ?? {})) {
       for (const job of jobs) expect((job as Record<string, unknown>)[field] ?? null).toEqual(value);
+    }
+    if (c.expectParticipants) {
+      const people = queue.participants();
+      expect(people.length, 'participants messages').toBeGreaterThan(0);
+      for (const [field, value] of Object.entries(c.expectParticipants)) {
+        for (const message of people) expect((message as Record<string, unknown>)[field] ?? null).toEqual(value);
+      }
     }
 
     expect(result.body).not.toMatch(/\bat .+:\d+:\d+/); // no stack frames
