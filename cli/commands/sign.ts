@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
-import { signatureHeader } from '../../lambdas/core/signature.ts';
+import { decodeSigningSecret, signatureHeader } from '../../lambdas/core/signature.ts';
 import type { Command } from '../command.ts';
 import { loadEnvFile, localSecretPath, readLocalSecret } from '../local/config.ts';
 import { parseFlags, withHelpHint } from '../shared/flags.ts';
@@ -120,7 +120,11 @@ async function signingSecret(given: string | undefined, env: NodeJS.ProcessEnv):
       `no signing secret: pass --secret-hex, set DIXA_WEBHOOK_SECRET, or start local mode once (it writes ${path})`,
     );
   }
-  if (!/^(?:[0-9a-f]{2})+$/i.test(secret.trim())) throw new UsageError(`${where} must be a hex string of even length`);
+  try {
+    decodeSigningSecret(secret);
+  } catch (error) {
+    throw new UsageError(`${where}: ${(error as Error).message}`); // the message never holds the secret
+  }
   return secret.trim();
 }
 

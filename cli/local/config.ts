@@ -224,8 +224,8 @@ function optionalUrl(value: string | undefined, name: string): string | undefine
 function checkSecret(value: string, where: string): string {
   try {
     decodeSigningSecret(value);
-  } catch {
-    fail(`${where} must be a hex string of even length (as Dixa shows the webhook secret)`);
+  } catch (error) {
+    fail(`${where}: ${(error as Error).message}`); // the message never holds the secret
   }
   return value.trim().toLowerCase();
 }

@@ -42,11 +42,25 @@ export function parseSignatureHeader(header: unknown): ParsedSignature {
   return { ok: true, value: { timestamp, timestampMs: Number(timestamp), v1 } };
 }
 
-/** Accepts a secret that is hex (as Dixa issues it); rejects anything else so a misconfiguration is loud. */
+/** An HMAC key shorter than this can be guessed; Dixa's secrets are longer. */
+export const MIN_SIGNING_SECRET_BYTES = 16;
+
+/** A signing secret that cannot be used: a configuration error. The message never holds the secret's text. */
+export class SigningSecretError extends Error {
+  override name = 'SigningSecretError';
+}
+
+/** Accepts a secret that is hex (as Dixa issues it) of at least 16 bytes; anything else is a loud misconfiguration. */
 export function decodeSigningSecret(secretHex: string): Buffer {
   const trimmed = secretHex.trim();
-  if (trimmed.length === 0 || trimmed.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(trimmed)) {
-    throw new Error('webhook signing secret must be a non-empty hex string');
+  if (trimmed.length === 0) throw new SigningSecretError('webhook signing secret is not set');
+  if (trimmed.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(trimmed)) {
+    throw new SigningSecretError('webhook signing secret must be a hex string of even length (as Dixa shows it)');
+  }
+  if (trimmed.length / 2 < MIN_SIGNING_SECRET_BYTES) {
+    throw new SigningSecretError(
+      `webhook signing secret is ${trimmed.length / 2} bytes; at least ${MIN_SIGNING_SECRET_BYTES} bytes (${2 * MIN_SIGNING_SECRET_BYTES} hex digits) are required`,
+    );
   }
   return Buffer.from(trimmed, 'hex');
 }
@@ -64,8 +78,8 @@ export function signatureHeader(secretHex: string, rawBody: Uint8Array | string,
 export interface VerifyOptions {
   header: unknown;
   rawBody: Uint8Array;
-  /** Hex-decoded signing key. */
-  key: Buffer;
+  /** Hex-decoded signing key, or several during a rotation (current and previous): any of them may have signed. */
+  key: Buffer | readonly Buffer[];
   nowMs?: number;
   toleranceMs?: number;
 }
@@ -77,9 +91,11 @@ export function verifySignature(options: VerifyOptions): Verification {
   const { timestamp, timestampMs, v1 } = parsed.value;
   // Written so that NaN (a broken clock or tolerance) fails closed instead of disabling the replay check.
   if (!(Math.abs(nowMs - timestampMs) <= toleranceMs)) return { ok: false, reason: 'stale signature timestamp' };
-  const expected = Buffer.from(computeSignature(key, timestamp, rawBody), 'hex');
-  // Compare against every candidate without short-circuiting, so timing does not reveal which one matched.
+  // Compare every key against every candidate without short-circuiting, so timing does not reveal which matched.
   let matched = false;
-  for (const candidate of v1) matched = timingSafeEqual(expected, Buffer.from(candidate, 'hex')) || matched;
+  for (const one of Buffer.isBuffer(key) ? [key] : key) {
+    const expected = Buffer.from(computeSignature(one, timestamp, rawBody), 'hex');
+    for (const candidate of v1) matched = timingSafeEqual(expected, Buffer.from(candidate, 'hex')) || matched;
+  }
   return matched ? { ok: true } : { ok: false, reason: 'signature mismatch' };
 }

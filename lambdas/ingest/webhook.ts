@@ -71,15 +71,29 @@ const rejected = (status: 400 | 401 | 405 | 413, reason: RejectReason, message: 
   ids,
 });
 
+/**
+ * After a signature mismatch the secret is read again, bypassing the cache (a rotation in Secrets Manager takes
+ * effect at once instead of after the cache's 5 minutes), at most once per this interval per container, so forged
+ * requests cannot hammer Secrets Manager.
+ */
+export const SECRET_REFRESH_INTERVAL_MS = 60_000;
+
 export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
   const { config, sqs, secrets, now = Date.now } = deps;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  let signingKey: { hex: string; key: Buffer } | undefined;
+  let signingKeys: { hex: string; keys: Buffer[] } | undefined;
+  let lastRefresh = Number.NEGATIVE_INFINITY;
 
-  async function currentSigningKey(): Promise<Buffer> {
-    const { webhookSecret } = await secrets.get();
-    if (signingKey?.hex !== webhookSecret) signingKey = { hex: webhookSecret, key: decodeSigningSecret(webhookSecret) };
-    return signingKey.key;
+  /** The current secret's key, then the previous one's during a rotation. */
+  async function currentSigningKeys(fresh = false): Promise<Buffer[]> {
+    const { webhookSecret, previousWebhookSecret } = await secrets.get({ fresh });
+    const hex = `${webhookSecret} ${previousWebhookSecret ?? ''}`;
+    if (signingKeys?.hex !== hex) {
+      const keys = [decodeSigningSecret(webhookSecret)];
+      if (previousWebhookSecret) keys.push(decodeSigningSecret(previousWebhookSecret));
+      signingKeys = { hex, keys };
+    }
+    return signingKeys.keys;
   }
 
   /** What the queue took (or refused for good); when it cannot take them now, the 503 that makes Dixa retry. */
@@ -98,20 +112,27 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
     const bytes = rawBody(request, config.maxBodyBytes);
     if (!Buffer.isBuffer(bytes)) return bytes;
 
-    let key: Buffer;
+    let keys: Buffer[];
     try {
-      key = await currentSigningKey();
+      keys = await currentSigningKeys();
     } catch (error) {
       const message = `webhook signing secret unavailable: ${(error as Error).message}`;
       return { kind: 'failed', status: 500, reason: 'secret', message, ids: {} };
     }
-    const verified = verifySignature({
-      header: header(request.headers, SIGNATURE_HEADER),
-      rawBody: bytes,
-      key,
-      nowMs: now(),
-      toleranceMs: config.signatureToleranceMs,
-    });
+    const verify = (key: Buffer[]) =>
+      verifySignature({
+        header: header(request.headers, SIGNATURE_HEADER),
+        rawBody: bytes,
+        key,
+        nowMs: now(),
+        toleranceMs: config.signatureToleranceMs,
+      });
+    let verified = verify(keys);
+    if (!verified.ok && verified.reason === 'signature mismatch' && now() - lastRefresh >= SECRET_REFRESH_INTERVAL_MS) {
+      lastRefresh = now();
+      const refreshed = await currentSigningKeys(true).catch(() => keys); // unreadable now: keep the cached keys
+      if (refreshed !== keys) verified = verify(refreshed);
+    }
     if (!verified.ok) return rejected(401, 'signature', `invalid signature: ${verified.reason}`);
 
     let text: string;

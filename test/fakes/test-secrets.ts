@@ -13,6 +13,12 @@ export const SOAK_WEBHOOK_SECRET = '9d8c7b6a5f4e3d2c1b0a99887766554433221100ffee
 export const SWEEP_API_TOKEN = 'sweep-api-token-5c1e';
 export const PERSON_API_TOKEN = 'person-api-token-2b9d';
 export const LOAD_WEBHOOK_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+/** Webhook secrets of a rotation (test/unit/ingest/rotation.test.ts): the one being retired and its successor. */
+export const ROTATION_OLD_SECRET = '0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
+export const ROTATION_NEW_SECRET = 'f9e8d7c6b5a4938271605f4e3d2c1b0af9e8d7c6b5a4938271605f4e3d2c1b0a';
+/** A Secrets Manager value that is not JSON: nothing of it may reach a log or a dead letter (issue 16, item 7). */
+export const MALFORMED_SECRET_TOKEN = 'malformed-secret-tok-5d21';
+export const MALFORMED_SECRET_TEXT = `apiToken=${MALFORMED_SECRET_TOKEN}; webhookSecret=${ROTATION_NEW_SECRET}`;
 
 /** Literal tokens and secrets of suites written before this file, with where they live. */
 export const LEGACY_TEST_SECRETS: readonly string[] = [
@@ -44,5 +50,8 @@ export const KNOWN_TEST_SECRETS: readonly string[] = [
   PERSON_API_TOKEN,
   SOAK_WEBHOOK_SECRET,
   LOAD_WEBHOOK_SECRET,
+  ROTATION_OLD_SECRET,
+  ROTATION_NEW_SECRET,
+  MALFORMED_SECRET_TOKEN,
   ...LEGACY_TEST_SECRETS,
 ];

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeSigningSecret,
+  MIN_SIGNING_SECRET_BYTES,
   parseSignatureHeader,
   signatureHeader,
   verifySignature,
@@ -81,7 +82,7 @@ describe('verifySignature properties', () => {
   it('accepts exactly what was signed with the hex-decoded secret, and nothing tampered', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.uint8Array({ minLength: MIN_SIGNING_SECRET_BYTES, maxLength: 64 }),
         fc.uint8Array({ maxLength: 2048 }),
         fc.integer({ min: 0, max: 2 ** 45 }),
         fc.nat(),
@@ -119,26 +120,39 @@ describe('verifySignature properties', () => {
 });
 
 describe('decodeSigningSecret properties', () => {
-  it('round-trips any secret, in either hex case', () => {
+  it('round-trips any secret long enough, in either hex case', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 128 }), fc.boolean(), (bytes, upper) => {
-        const hex = Buffer.from(bytes).toString('hex');
-        expect(decodeSigningSecret(upper ? hex.toUpperCase() : hex).equals(Buffer.from(bytes))).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: MIN_SIGNING_SECRET_BYTES, maxLength: 128 }),
+        fc.boolean(),
+        (bytes, upper) => {
+          const hex = Buffer.from(bytes).toString('hex');
+          expect(decodeSigningSecret(upper ? hex.toUpperCase() : hex).equals(Buffer.from(bytes))).toBe(true);
+        },
+      ),
       { numRuns: runs(300) },
     );
   });
 
-  it('either decodes hex or throws its one fixed message (never echoing the value)', () => {
+  it('either decodes hex of 16+ bytes or throws one of its fixed messages (never echoing the value)', () => {
+    const fixed =
+      /^webhook signing secret (is not set|must be a hex string of even length \(as Dixa shows it\)|is \d+ bytes; at least 16 bytes \(32 hex digits\) are required)$/;
     fc.assert(
-      fc.property(anyText(80), (text) => {
-        try {
-          const key = decodeSigningSecret(text);
-          expect(key.toString('hex')).toBe(text.trim().toLowerCase());
-        } catch (error) {
-          expect((error as Error).message).toBe('webhook signing secret must be a non-empty hex string');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          anyText(80),
+          fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('hex')),
+        ),
+        (text) => {
+          try {
+            const key = decodeSigningSecret(text);
+            expect(key.toString('hex')).toBe(text.trim().toLowerCase());
+            expect(key.length).toBeGreaterThanOrEqual(MIN_SIGNING_SECRET_BYTES);
+          } catch (error) {
+            expect((error as Error).message).toMatch(fixed);
+          }
+        },
+      ),
       { numRuns: runs(1000) },
     );
   });

@@ -4,7 +4,9 @@ import {
   computeSignature,
   DEFAULT_SIGNATURE_TOLERANCE_MS,
   decodeSigningSecret,
+  MIN_SIGNING_SECRET_BYTES,
   parseSignatureHeader,
+  SigningSecretError,
   signatureHeader,
   verifySignature,
 } from '../../../lambdas/core/signature.ts';
@@ -220,9 +222,9 @@ describe('parseSignatureHeader', () => {
 
 describe('decodeSigningSecret', () => {
   it.each([
-    ['a1B2', [0xa1, 0xb2]],
-    [' 00ff\n', [0x00, 0xff]],
-    ['DEADbeef', [0xde, 0xad, 0xbe, 0xef]],
+    ['a1B2'.repeat(8), Array(8).fill([0xa1, 0xb2]).flat()],
+    [` ${'00ff'.repeat(8)}\n`, Array(8).fill([0x00, 0xff]).flat()],
+    ['DEADbeef'.repeat(4), Array(4).fill([0xde, 0xad, 0xbe, 0xef]).flat()],
   ])('decodes %j', (hex, bytes) => {
     expect([...decodeSigningSecret(hex)]).toEqual(bytes);
   });
@@ -232,18 +234,27 @@ describe('decodeSigningSecret', () => {
     expect(decodeSigningSecret(bytes.toString('hex')).equals(bytes)).toBe(true);
   });
 
-  it.each(['', '   ', 'abc', 'xyz1', 'ab cd', '0xab', 'ab:cd', 'c2VjcmV0', 'zz'])(
-    'rejects %j without echoing it',
-    (value) => {
-      let message = '';
-      try {
-        decodeSigningSecret(value);
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toBe('webhook signing secret must be a non-empty hex string');
-    },
-  );
+  const malformed = 'webhook signing secret must be a hex string of even length (as Dixa shows it)';
+  it.each([
+    ['', 'webhook signing secret is not set'],
+    ['   ', 'webhook signing secret is not set'],
+    ...['abc', 'xyz1', 'ab cd', '0xab', 'ab:cd', 'c2VjcmV0', 'zz', `${'ab'.repeat(16)}g`].map((v) => [v, malformed]),
+    ['ab', 'webhook signing secret is 1 bytes; at least 16 bytes (32 hex digits) are required'],
+    ['ab'.repeat(15), 'webhook signing secret is 15 bytes; at least 16 bytes (32 hex digits) are required'],
+  ])('rejects %j without echoing it', (value, expected) => {
+    let message = '';
+    try {
+      decodeSigningSecret(value);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SigningSecretError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe(expected);
+  });
+
+  it('accepts exactly 16 bytes', () => {
+    expect(decodeSigningSecret('ab'.repeat(16))).toHaveLength(MIN_SIGNING_SECRET_BYTES);
+  });
 });
 
 describe('computeSignature and signatureHeader (the sign helper)', () => {

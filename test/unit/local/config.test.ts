@@ -11,7 +11,7 @@ import {
 } from '../../../cli/local/config.ts';
 import { UserError } from '../../../lambdas/commons/errors.ts';
 
-const REAL = { DIXA_API_TOKEN: 'tok', DIXA_WEBHOOK_SECRET: 'ab12' };
+const REAL = { DIXA_API_TOKEN: 'tok', DIXA_WEBHOOK_SECRET: 'ab12'.repeat(8) };
 
 function failure(env: NodeJS.ProcessEnv): UserError {
   try {
@@ -151,15 +151,15 @@ describe('resolveWebhookSecret', () => {
 
   it('prefers DIXA_WEBHOOK_SECRET and rejects a corrupted local-secret naming the file', async () => {
     const archiveDir = await mkdtemp(join(tmpdir(), 'secret-'));
-    expect(await resolveWebhookSecret(configFromEnv({ ARCHIVE_DIR: archiveDir, DIXA_WEBHOOK_SECRET: 'AB12' }))).toEqual(
-      {
-        secret: 'ab12',
-        origin: 'environment',
-      },
-    );
+    expect(
+      await resolveWebhookSecret(configFromEnv({ ARCHIVE_DIR: archiveDir, DIXA_WEBHOOK_SECRET: 'AB12'.repeat(8) })),
+    ).toEqual({
+      secret: 'ab12'.repeat(8),
+      origin: 'environment',
+    });
     await writeFile(localSecretPath(archiveDir), 'oops\n');
     await expect(resolveWebhookSecret(configFromEnv({ ARCHIVE_DIR: archiveDir }))).rejects.toThrow(
-      `${localSecretPath(archiveDir)} must be a hex string`,
+      `${localSecretPath(archiveDir)}: webhook signing secret must be a hex string`,
     );
   });
 });

@@ -109,7 +109,10 @@ describe('dixa-archiver sign', () => {
     vi.stubEnv('DIXA_WEBHOOK_SECRET', '');
     await expect(command.run(['--url', url])).rejects.toThrow(/^no signing secret: pass --secret-hex/);
     await expect(command.run(['--url', url, '--secret-hex', 'xyz'])).rejects.toThrow(
-      '--secret-hex must be a hex string',
+      '--secret-hex: webhook signing secret must be a hex string',
+    );
+    await expect(command.run(['--url', url, '--secret-hex', 'ab12'])).rejects.toThrow(
+      '--secret-hex: webhook signing secret is 2 bytes; at least 16 bytes (32 hex digits) are required',
     );
     const closed = `http://127.0.0.1:${await freePort()}/webhook`;
     await expect(command.run(['--url', closed, '--secret-hex', SECRET])).rejects.toThrow(
