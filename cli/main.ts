@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../lambdas/commons/errors.ts';
 import type { Command } from './command.ts';
+import { inertText } from './shared/output.ts';
 
 export const COMMANDS = [
   'local',
@@ -68,7 +69,7 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = await main(argv);
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`dixa-archiver: ${message}\n`);
+    process.stderr.write(inertText`dixa-archiver: ${message}\n`); // messages may quote names and links from Dixa
     if (process.env.DIXA_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = error instanceof UserError ? error.exitCode : 1;
   }

@@ -7,6 +7,7 @@ import { FILE_KINDS, type FileKind } from '../../lambdas/core/job.ts';
 import type { BackfillSummary, UnitResult } from '../../lambdas/dixa/backfill.ts';
 import type { DixaApi } from '../../lambdas/dixa/dixa-client.ts';
 import type { Pacer } from '../../lambdas/dixa/pacer.ts';
+import { inertText } from '../shared/output.ts';
 
 export interface ProgressReporter {
   unitDone(result: UnitResult, summary: BackfillSummary): void;
@@ -58,10 +59,10 @@ function lineProgress({ stream, total, dryRun }: ProgressOptions): ProgressRepor
   return {
     unitDone(result, summary) {
       const position = `[${String(summary.units.length).padStart(width)}/${total}]`;
-      stream.write(`${position} ${result.label}: ${describeUnit(result, dryRun)}\n`);
+      stream.write(inertText`${position} ${result.label}: ${describeUnit(result, dryRun)}\n`);
     },
     retrying({ reason, waitMs }) {
-      stream.write(`  waiting ${formatDuration(waitMs)} before retrying: ${reason}\n`);
+      stream.write(inertText`  waiting ${formatDuration(waitMs)} before retrying: ${reason}\n`);
     },
     stop() {},
   };

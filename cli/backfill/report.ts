@@ -1,7 +1,7 @@
 /** The end-of-run result on stdout: a summary for people (with a per-unit table in a dry run), or JSON. */
 import { FILE_KINDS } from '../../lambdas/core/job.ts';
 import type { BackfillSummary, UnitResult, UnitStatus } from '../../lambdas/dixa/backfill.ts';
-import { type Column, formatTable } from '../shared/output.ts';
+import { type Column, formatTable, inertText } from '../shared/output.ts';
 import { formatKinds, plural } from './progress.ts';
 
 export interface RunDescription {
@@ -66,10 +66,10 @@ export function formatSummary(run: RunDescription, summary: BackfillSummary): st
   lines.push(
     `${label('rejected')}${rejectedTotal === 0 ? 'none' : `${plural(rejectedTotal, 'link')} ${rejectedNote}`}`,
   );
-  for (const r of summary.rejected) lines.push(`${indent}${r.count} × ${r.reason} (e.g. ${r.example})`);
+  for (const r of summary.rejected) lines.push(inertText`${indent}${r.count} × ${r.reason} (e.g. ${r.example})`);
   lines.push(`${label('erased')}${describeErased(summary)}`);
   lines.push(`${label('errors')}${summary.errors.length === 0 ? 'none' : summary.errors.length}`);
-  for (const error of summary.errors) lines.push(`${indent}${error}`);
+  for (const error of summary.errors) lines.push(inertText`${indent}${error}`);
   if (run.stateFile) lines.push(`${label('state')}${run.stateFile}`);
   if (rejectedTotal > 0) {
     lines.push(

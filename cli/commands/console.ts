@@ -65,7 +65,7 @@ export const command: Command = {
         jobs: new Jobs(),
         assets: await buildAssets(),
         whoAmI: (recordedIn, nothingDone) => whoIsActing(archive.s3, archive.local, recordedIn, nothingDone),
-        log: (message) => say(`console: ${message}`),
+        log: (message) => say`console: ${message}`,
       },
       port,
     ).catch((error: NodeJS.ErrnoException) => {
@@ -124,9 +124,9 @@ function openBrowser(url: string): void {
         : ['xdg-open', [url]];
   try {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => say('No browser could be opened: open the link above yourself.'));
+    child.on('error', () => say`No browser could be opened: open the link above yourself.`);
     child.unref();
   } catch {
-    say('No browser could be opened: open the link above yourself.');
+    say`No browser could be opened: open the link above yourself.`;
   }
 }

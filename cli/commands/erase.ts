@@ -18,7 +18,7 @@ import type { Command } from '../command.ts';
 import { confirm } from '../shared/confirm.ts';
 import { EXIT, exitCodesHelp, nothingArchived } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
-import { say, wantsJson } from '../shared/output.ts';
+import { out, say, wantsJson } from '../shared/output.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver erase — permanently delete a conversation's archived files (e.g. a GDPR erasure request)
@@ -77,16 +77,16 @@ export const command: Command = {
     const erasedBy = await whoIsErasing(archive.s3, archive.local);
     const plans = await explainS3Errors(archive, () => planErasures(archive, conversationIds));
     for (const plan of plans) showPlan(archive, plan);
-    say(`  reason: ${reason}`);
-    say(`  erased by: ${erasedBy}`);
+    say`  reason: ${reason}`;
+    say`  erased by: ${erasedBy}`;
     const refused = refusals(plans, bypassGovernance);
     if (refused.length > 0) {
-      for (const hold of refused.flatMap((r) => r.held)) say(`  held: ${describeHold(hold)}`);
+      for (const hold of refused.flatMap((r) => r.held)) say`  held: ${describeHold(hold)}`;
       throw new UserError(refused.map((r) => r.summary).join('; '));
     }
     const governed = plans.reduce((sum, plan) => sum + plan.holds.length, 0);
     if (governed > 0) {
-      say(`${governed} version(s) under GOVERNANCE retention will be deleted with BypassGovernanceRetention.`);
+      say`${governed} version(s) under GOVERNANCE retention will be deleted with BypassGovernanceRetention.`;
     }
     const objects = plans.reduce((sum, plan) => sum + plan.versions.length, 0);
     const one = conversationIds.length === 1 ? conversationIds[0] : undefined;
@@ -99,7 +99,7 @@ export const command: Command = {
       accept: (answer) => answer === (one ?? String(conversationIds.length)),
     });
     if (!confirmed) {
-      say('Cancelled; nothing was deleted.');
+      say`Cancelled; nothing was deleted.`;
       return EXIT.problem;
     }
 
@@ -110,12 +110,10 @@ export const command: Command = {
         erasedBy,
         bypassGovernance,
         onErased: ({ receipt, receiptKey }) => {
-          if (!json) process.stdout.write(`Receipt: s3://${archive.bucket}/${receiptKey}\n`);
-          say(
-            receipt.nothingArchived
-              ? `${nothingArchived(archive, [receipt.conversationId])}: it is tombstoned, and its receipt says nothing was held.`
-              : `Erased ${receipt.objectCount} object(s) of conversation ${receipt.conversationId}.`,
-          );
+          if (!json) out`Receipt: s3://${archive.bucket}/${receiptKey}`;
+          if (receipt.nothingArchived) {
+            say`${nothingArchived(archive, [receipt.conversationId])}: it is tombstoned, and its receipt says nothing was held.`;
+          } else say`Erased ${receipt.objectCount} object(s) of conversation ${receipt.conversationId}.`;
         },
       }),
     ).catch((error: unknown) => {
@@ -147,15 +145,12 @@ export const command: Command = {
 function showPlan(archive: Archive, plan: ErasurePlan): void {
   const counts = summarizePlan(plan);
   const names = plan.entries.map(displayName);
-  say(`About to erase conversation ${plan.conversationId} from s3://${archive.bucket}/${plan.keyPrefix}`);
+  say`About to erase conversation ${plan.conversationId} from s3://${archive.bucket}/${plan.keyPrefix}`;
   if (plan.versions.length === 0) {
-    say('  nothing is archived for it: a tombstone (so nothing is archived later) and a receipt saying so are written');
+    say`  nothing is archived for it: a tombstone (so nothing is archived later) and a receipt saying so are written`;
   } else {
-    say(
-      `  ${counts.files} file(s), ${counts.records} provenance record(s), ${counts.olderVersions} older version(s), ` +
-        `${counts.deleteMarkers} delete marker(s): ${counts.objects} object(s) in all`,
-    );
+    say`  ${counts.files} file(s), ${counts.records} provenance record(s), ${counts.olderVersions} older version(s), ${counts.deleteMarkers} delete marker(s): ${counts.objects} object(s) in all`;
   }
-  if (plan.ledgerVersions.length > 0) say(`  ${plan.ledgerVersions.length} people-index entries and failure markers`);
-  if (names.length > 0) say(`  files: ${names.join(', ')}`);
+  if (plan.ledgerVersions.length > 0) say`  ${plan.ledgerVersions.length} people-index entries and failure markers`;
+  if (names.length > 0) say`  files: ${names.join(', ')}`;
 }

@@ -13,7 +13,7 @@ import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { EXIT, exitCodesHelp, nothingArchived } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
-import { say, wantsJson } from '../shared/output.ts';
+import { out, say, wantsJson } from '../shared/output.ts';
 import { type Progress, progressBar } from '../shared/progress.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
@@ -81,7 +81,7 @@ export const command: Command = {
       const { findings, ...exported } = result;
       if (json) process.stdout.write(`${JSON.stringify({ ...exported, problems: findings, outDir }, null, 2)}\n`);
       if (!result.manifestPath) {
-        say(`${nothingArchived(archive, [conversationId])}: nothing was exported.`);
+        say`${nothingArchived(archive, [conversationId])}: nothing was exported.`;
         return EXIT.nothingArchived;
       }
       if (!json) printSaved(result.files, outDir);
@@ -94,30 +94,28 @@ export const command: Command = {
     if (json) process.stdout.write(`${JSON.stringify({ ...manifest, manifestPath, outDir }, null, 2)}\n`);
     const empty = manifest.conversations.filter((c) => c.files.length === 0 && c.problems.length === 0);
     if (!manifestPath) {
-      say(`${nothingArchived(archive, conversationIds)}: nothing was exported.`);
+      say`${nothingArchived(archive, conversationIds)}: nothing was exported.`;
       return EXIT.nothingArchived;
     }
     if (!json)
       for (const c of manifest.conversations) if (c.files.length > 0) printSaved(c.files, `${outDir}/${c.folder}`);
     if (empty.length > 0)
-      say(
-        `${nothingArchived(
-          archive,
-          empty.map((c) => c.conversationId),
-        )}: no folder for it.`,
-      );
+      say`${nothingArchived(
+        archive,
+        empty.map((c) => c.conversationId),
+      )}: no folder for it.`;
     return failOnFindings(manifest.conversations.flatMap((c) => c.problems));
   },
 };
 
 function printSaved(files: ExportedFile[], folder: string): void {
-  for (const file of files) process.stdout.write(`saved  ${file.file}  (${file.record.sha256})\n`);
-  process.stdout.write(`${files.length} file(s) and ${MANIFEST_NAME} in ${folder}\n`);
+  for (const file of files) out`saved  ${file.file}  (${file.record.sha256})`;
+  out`${files.length} file(s) and ${MANIFEST_NAME} in ${folder}`;
 }
 
 function failOnFindings(findings: Finding[]): number {
   if (findings.length === 0) return EXIT.ok;
-  for (const finding of findings) say(`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`);
+  for (const finding of findings) say`NOT SAVED  ${finding.name}: ${finding.problem} — ${finding.detail}`;
   const names = findings.map((f) => f.name).join(', ');
   throw new UserError(
     `${findings.length} file(s) failed verification and were not saved: ${names} (see ${MANIFEST_NAME})`,

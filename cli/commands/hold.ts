@@ -92,30 +92,25 @@ async function add(archive: S3Target, conversations: string[], request: HoldRequ
     conversations,
     request,
     ({ conversationId, files, versions, matters }) => {
-      say(
-        files === 0
-          ? `Conversation ${conversationId}: hold recorded for "${request.matter}"; nothing is archived for it yet — files archived later are held on arrival.`
-          : `Conversation ${conversationId}: held for "${request.matter}" (${files} file(s)${versions ? `; S3 legal hold on ${versions} object version(s)` : ''}).`,
-      );
-      if (matters.length > 1) say(`  held by ${matters.length} matters: ${matters.map((m) => `"${m}"`).join(', ')}`);
+      if (files === 0)
+        say`Conversation ${conversationId}: hold recorded for "${request.matter}"; nothing is archived for it yet — files archived later are held on arrival.`;
+      else
+        say`Conversation ${conversationId}: held for "${request.matter}" (${files} file(s)${versions ? `; S3 legal hold on ${versions} object version(s)` : ''}).`;
+      if (matters.length > 1) say`  held by ${matters.length} matters: ${matters.map((m) => `"${m}"`).join(', ')}`;
     },
   );
   if (!objectLock)
-    say('This bucket has no Object Lock: the hold registry alone stops erase and the anonymization follower.');
+    say`This bucket has no Object Lock: the hold registry alone stops erase and the anonymization follower.`;
   return 0;
 }
 
 async function release(archive: S3Target, named: string[], request: HoldRequest): Promise<number> {
   await releaseHolds(archive, named, request, ({ conversationId, released, stillHeldBy, versions }) => {
-    if (!released) say(`Conversation ${conversationId}: not held for "${request.matter}"; left as it is.`);
+    if (!released) say`Conversation ${conversationId}: not held for "${request.matter}"; left as it is.`;
     else if (stillHeldBy.length > 0)
-      say(
-        `Conversation ${conversationId}: released from "${request.matter}"; still held for ${stillHeldBy.map((m) => `"${m}"`).join(', ')}.`,
-      );
+      say`Conversation ${conversationId}: released from "${request.matter}"; still held for ${stillHeldBy.map((m) => `"${m}"`).join(', ')}.`;
     else
-      say(
-        `Conversation ${conversationId}: released from "${request.matter}"; no longer held${versions ? ` (S3 legal hold removed from ${versions} object version(s))` : ''}.`,
-      );
+      say`Conversation ${conversationId}: released from "${request.matter}"; no longer held${versions ? ` (S3 legal hold removed from ${versions} object version(s))` : ''}.`;
   });
   return 0;
 }
@@ -133,7 +128,8 @@ async function list(archive: S3Target, flags: Flags): Promise<number> {
   const rows = holdsInForce(await listHolds(archive)).filter((r) => matter === undefined || r.matter === matter);
   const json = wantsJson(flags.json);
   if (rows.length === 0 && !json) {
-    say(matter ? `Matter "${matter}" holds no conversation.` : 'No conversation is under legal hold.');
+    if (matter) say`Matter "${matter}" holds no conversation.`;
+    else say`No conversation is under legal hold.`;
     return 0;
   }
   printResult(rows, COLUMNS, json);

@@ -113,11 +113,8 @@ export const command: Command = {
     const empty = ids ? ids.filter((id) => !files.some((f) => f.conversationId === id)) : files.length ? [] : ['*'];
     if (empty.length === 0) return EXIT.ok;
     const period = describePeriod(query);
-    say(
-      ids
-        ? `${nothingArchived(archive, empty)}${period ? ` ${period}` : ''}.`
-        : `Nothing is archived in s3://${archive.bucket}/${archive.prefix}/ ${period}.`,
-    );
+    if (ids) say`${nothingArchived(archive, empty)}${period ? ` ${period}` : ''}.`;
+    else say`Nothing is archived in s3://${archive.bucket}/${archive.prefix}/ ${period}.`;
     return EXIT.nothingArchived;
   },
 };

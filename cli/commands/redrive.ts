@@ -89,7 +89,7 @@ export const command: Command = {
     );
     const count = Math.max(summary.scanned, summary.approximateTotal);
     if (count === 0) {
-      say('The dead-letter queue is empty: nothing to redrive.');
+      say`The dead-letter queue is empty: nothing to redrive.`;
       if (json) process.stdout.write(`${JSON.stringify({ ...summary, moved: 0 }, null, 2)}\n`);
       return 0;
     }
@@ -101,7 +101,7 @@ export const command: Command = {
       accept: (answer) => /^y(es)?$/i.test(answer),
     });
     if (!confirmed) {
-      say('Cancelled; nothing was moved.');
+      say`Cancelled; nothing was moved.`;
       return 1;
     }
 
@@ -109,20 +109,16 @@ export const command: Command = {
       redrive(target.sqs, dlqUrl, target.queueUrl, {
         local,
         limit: count,
-        onProgress: (moved, total) => say(`  moved ${moved} of about ${total}…`),
-        onFallback: () => say('This SQS endpoint has no message move tasks; moving the jobs one by one.'),
+        onProgress: (moved, total) => say`  moved ${moved} of about ${total}…`,
+        onFallback: () => say`This SQS endpoint has no message move tasks; moving the jobs one by one.`,
         isErased,
       }),
     );
     if (json) process.stdout.write(`${JSON.stringify({ ...summary, ...result }, null, 2)}\n`);
-    if (isErased) say(`Dropped ${result.droppedErased} job(s) of erased conversations (not moved).`);
-    say(
-      `Moved ${result.moved} job(s) back to ${target.queueUrl}${result.method === 'move-task' ? ' (SQS move task)' : ''}.`,
-    );
+    if (isErased) say`Dropped ${result.droppedErased} job(s) of erased conversations (not moved).`;
+    say`Moved ${result.moved} job(s) back to ${target.queueUrl}${result.method === 'move-task' ? ' (SQS move task)' : ''}.`;
     if (result.leftInDeadLetterQueue > 0) {
-      say(
-        `${result.leftInDeadLetterQueue} of them could not be removed from the dead-letter queue (harmless duplicates).`,
-      );
+      say`${result.leftInDeadLetterQueue} of them could not be removed from the dead-letter queue (harmless duplicates).`;
     }
     if (result.failed > 0) {
       throw new UserError(
@@ -135,17 +131,18 @@ export const command: Command = {
 
 function showSummary(summary: DeadLetterSummary, json: boolean): void {
   const partial = summary.scanned < summary.approximateTotal;
-  say(
-    `${partial ? `About ${summary.approximateTotal}` : summary.scanned} job(s) in the dead-letter queue` +
-      `${partial ? ` (reasons from the first ${summary.scanned})` : ''}:`,
-  );
+  const total = partial ? `About ${summary.approximateTotal}` : summary.scanned;
+  say`${total} job(s) in the dead-letter queue${partial ? ` (reasons from the first ${summary.scanned})` : ''}:`;
   // The table is for the person: on stdout at a terminal, on stderr (aligned all the same) when stdout is JSON.
+  // formatTable renders its cells inert already.
   if (!json) printResult(summary.reasons, COLUMNS, false);
-  else say(formatTable(summary.reasons, COLUMNS));
+  else
+    process.stderr.write(`${formatTable(summary.reasons, COLUMNS)}
+`);
   if (summary.erased === undefined) {
-    say('Erased conversations were not checked (no --bucket); the archiver skips their jobs anyway.');
+    say`Erased conversations were not checked (no --bucket); the archiver skips their jobs anyway.`;
   } else if (summary.erased > 0) {
-    say(`${summary.erased} of them belong to erased conversations: they will be dropped, not moved.`);
+    say`${summary.erased} of them belong to erased conversations: they will be dropped, not moved.`;
   }
 }
 

@@ -71,14 +71,14 @@ export const command: Command = {
     } else if (!ok) {
       printResult(report.findings, COLUMNS, false);
     }
-    if (empty.length > 0) say(`${nothingArchived(archive, empty)}.`);
-    if (nothing && !ids) say(`Nothing is archived in s3://${archive.bucket}/${archive.prefix}/.`);
+    if (empty.length > 0) say`${nothingArchived(archive, empty)}.`;
+    if (nothing && !ids) say`Nothing is archived in s3://${archive.bucket}/${archive.prefix}/.`;
     const checked = `${report.files} file(s), ${formatBytes(report.bytes)} re-hashed`;
     if (!ok) {
-      say(`FAILED: ${report.findings.length} problem(s) in ${checked}.`);
+      say`FAILED: ${report.findings.length} problem(s) in ${checked}.`;
       return EXIT.problem;
     }
-    if (report.files > 0) say(`OK: ${checked}; every file matches its record.`);
+    if (report.files > 0) say`OK: ${checked}; every file matches its record.`;
     return nothing || empty.length > 0 ? EXIT.nothingArchived : EXIT.ok;
   },
 };

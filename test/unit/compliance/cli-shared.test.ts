@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseEndpoint, LOCAL_CREDENTIALS } from '../../../cli/shared/aws-endpoint.ts';
 import { confirm, type Prompt } from '../../../cli/shared/confirm.ts';
 import { parseFlags } from '../../../cli/shared/flags.ts';
-import { formatBytes, formatTable, wantsJson } from '../../../cli/shared/output.ts';
+import { formatBytes, formatTable, inert, inertText, wantsJson } from '../../../cli/shared/output.ts';
 import { s3Target } from '../../../cli/shared/s3-target.ts';
 import { UsageError, UserError } from '../../../lambdas/commons/errors.ts';
 
@@ -111,5 +111,35 @@ describe('confirm', () => {
     expect((error as Error).message).toBe(
       'refusing to erase conversation 1 without confirmation: run it in a terminal or add --yes',
     );
+  });
+});
+
+describe('inert: values are shown, never obeyed, by a terminal', () => {
+  it.each([
+    ['\u001b[2J', '\\x1B[2J'],
+    ['\u001b]0;title\u0007', '\\x1B]0;title\\x07'],
+    ['\u009b31m', '\\x9B31m'],
+    ['a\nb\rc\td', 'a\\x0Ab\\x0Dc\\x09d'],
+    ['\u007f\u0000', '\\x7F\\x00'],
+    ['photo\u202egnp.exe', 'photo\\u202Egnp.exe'],
+    ['\u2066x\u2069\u200b\u200f\ufeff\u2028', '\\u2066x\\u2069\\u200B\\u200F\\uFEFF\\u2028'],
+    ['lone \ud800 and \udc00', 'lone \\uD800 and \\uDC00'],
+    ['\uffff', '\\uFFFF'],
+  ])('%j → %s', (value, shown) => {
+    expect(inert(value)).toBe(shown);
+  });
+
+  it('leaves ordinary text alone: accents, CJK, emoji, U+FFFD', () => {
+    for (const text of ['Straße.pdf', '請求書.pdf', 'party 🎉.png', 'a\uFFFDb', 'a\\x1Bb'])
+      expect(inert(text)).toBe(text);
+  });
+
+  it('formatTable renders every cell inert, aligned by what is shown', () => {
+    const table = formatTable([{ n: '\u001b[2Jx' }, { n: 'ok' }], [{ header: 'NAME', value: (r) => r.n }]);
+    expect(table).toBe(['NAME', '\\x1B[2Jx', 'ok'].join('\n'));
+  });
+
+  it('inertText keeps its literal text and renders its values inert', () => {
+    expect(inertText`line one\n  name: ${'a\nb'} (${3})`).toBe('line one\n  name: a\\x0Ab (3)');
   });
 });
