@@ -23,6 +23,7 @@ import { createProgress, type ProgressReporter } from '../backfill/progress.ts';
 import { formatSummary, type RunDescription, toJson } from '../backfill/report.ts';
 import type { Command } from '../command.ts';
 import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags, queueTarget } from '../shared/queue-target.ts';
 import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
@@ -82,7 +83,7 @@ Run control:
   --token-file <path>     file holding the Dixa API token (default: $DIXA_API_TOKEN)
 
 Exit status: 0 every file link found was queued; 1 a window or conversation failed (run the same command again);
-2 a usage mistake; 3 finished, but some links were rejected (listed in the summary): those files are not archived.
+2 a usage mistake; 4 finished, but some links were rejected (listed in the summary): those files are not archived.
 
 Environment: DIXA_API_TOKEN, JOB_QUEUE_URL, SQS_ENDPOINT, DIXA_EXPORTS_BASE_URL (default ${DEFAULT_EXPORTS_BASE_URL}),
 DIXA_API_BASE_URL (default ${DEFAULT_API_BASE_URL}), DIXA_FILES_BASE_URL (default ${DEFAULT_FILES_BASE_URL}).
@@ -194,8 +195,8 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
   return exitStatus(summary);
 }
 
-/** 0 complete; 1 a window or conversation failed (rerun); 3 all done, but some links will never be archived. */
-export const EXIT_REJECTED_LINKS = 3;
+/** 0 complete; 1 a window or conversation failed (rerun); 4 all done, but some links will never be archived. */
+export const EXIT_REJECTED_LINKS = EXIT.linksRejected;
 
 function exitStatus(summary: Awaited<ReturnType<typeof runBackfill>>): number {
   if (summary.errors.length > 0) return 1;

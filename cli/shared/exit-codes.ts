@@ -6,7 +6,14 @@
  */
 import type { Archive } from '../../lambdas/compliance/archive.ts';
 
-export const EXIT = { ok: 0, problem: 1, usage: 2, nothingArchived: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  problem: 1,
+  usage: 2,
+  nothingArchived: 3,
+  /** backfill: every window or conversation done, but some file links were rejected (their files are not archived). */
+  linksRejected: 4,
+} as const;
 
 export function exitCodesHelp(meaning: { ok: string; problem: string; nothing: string }): string {
   return `Exit codes:
