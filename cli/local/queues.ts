@@ -15,13 +15,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { DEAD_LETTER_RETENTION_SECONDS, JOB_RETENTION_SECONDS } from '../../lambdas/aws/queue.ts';
 import { Journal, type WireAttribute } from './journal.ts';
 import type { LocalLog } from './log.ts';
 
 export const JOB_QUEUE_NAME = 'dixa-archiver-jobs';
 export const DEAD_LETTER_QUEUE_NAME = 'dixa-archiver-jobs-dlq';
 /** As in the stack: a job (or its reason for failing) is kept 14 days. */
-const RETENTION_SECONDS = String(14 * 24 * 3600);
 
 export interface LocalQueuesOptions {
   /** 0: any free port. */
@@ -64,11 +64,11 @@ export async function startLocalQueues(options: LocalQueuesOptions): Promise<Loc
   const sqs = new SQSClient({ endpoint, region: options.region, credentials: EMULATOR_CREDENTIALS });
   try {
     const deadLetterQueueUrl = await createQueue(sqs, DEAD_LETTER_QUEUE_NAME, {
-      MessageRetentionPeriod: RETENTION_SECONDS,
+      MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS),
     });
     const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
     const jobQueueUrl = await createQueue(sqs, JOB_QUEUE_NAME, {
-      MessageRetentionPeriod: RETENTION_SECONDS,
+      MessageRetentionPeriod: String(JOB_RETENTION_SECONDS),
       VisibilityTimeout: String(options.visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: deadLetterQueueArn,

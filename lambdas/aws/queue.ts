@@ -18,6 +18,14 @@ import {
 import { boundedSqsText } from '../core/job.ts';
 import { bareMessage, type QueueMessage, type RefusedJob } from '../core/queue-message.ts';
 
+/**
+ * How long the queues keep a message. The dead-letter queue keeps them longer than the job queue (AWS's advice:
+ * a message moved by the redrive policy keeps its original enqueue time, so with equal periods it could expire on
+ * the dead-letter queue the moment it arrives). 14 days is the most SQS allows.
+ */
+export const JOB_RETENTION_SECONDS = 7 * 24 * 3600;
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
 export const MAX_BATCH_ENTRIES = 10;
 export const MAX_BATCH_BYTES = 256 * 1024;
 

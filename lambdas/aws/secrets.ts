@@ -52,7 +52,8 @@ export function secretSourceFromEnv(env: NodeJS.ProcessEnv = process.env): Secre
 
 /** The secret's text as JSON; any failure is described by what was expected, never by what was found. */
 export function parseSecretText(value: unknown): unknown {
-  const text = typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : undefined;
+  const text =
+    typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : undefined;
   if (text === undefined) throw new ConfigError(`the Dixa secret has no text value; expected ${SHAPE}`);
   try {
     return JSON.parse(text);

@@ -167,7 +167,7 @@ async function exportEntries(
   onBytes: (bytes: number) => void,
 ): Promise<ExportResult> {
   const findings: Finding[] = [];
-  const taken = new Set([MANIFEST_NAME]);
+  const taken = new Set([nameKey(MANIFEST_NAME)]);
   const planned: { entry: ArchiveEntry; file: string }[] = [];
   for (const entry of entries) {
     const finding = entryFinding(entry);
@@ -240,12 +240,30 @@ async function checkOutDir(dir: string): Promise<void> {
   }
 }
 
-/** `name.pdf`, then `name (2).pdf`, `name (3).pdf`…; compared case-insensitively (macOS and Windows folders). */
+/**
+ * `name.pdf`, then `name (2).pdf`, `name (3).pdf`…; unique as a case-insensitive, normalization-insensitive disk
+ * (macOS, Windows) compares names, so no file of an export overwrites another there.
+ */
 export function uniqueName(wanted: string, taken: Set<string>): string {
   const dot = wanted.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [wanted.slice(0, dot), wanted.slice(dot)] : [wanted, ''];
   let name = wanted;
-  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${stem} (${n})${ext}`;
-  taken.add(name.toLowerCase());
+  for (let n = 2; taken.has(nameKey(name)); n++) name = `${stem} (${n})${ext}`;
+  taken.add(nameKey(name));
   return name;
+}
+
+/**
+ * What a name is compared by: full Unicode case folding (σ/ς/Σ, ß/ss/ẞ, ſ/s, µ/μ, K/K) on the canonical
+ * decomposition (é composed or not). JavaScript has no case-fold function; upper- then lower-casing, repeated until
+ * nothing changes, maps every pair CaseFolding.txt folds together to one string (ẞ → ß → SS → ss). Folding a little
+ * more than a given file system does costs a `(2)`; folding less would lose a file.
+ */
+export function nameKey(name: string): string {
+  let key = name.normalize('NFD');
+  for (let round = 0, previous = ''; previous !== key && round < 4; round++) {
+    previous = key;
+    key = key.toUpperCase().toLowerCase().normalize('NFD');
+  }
+  return key;
 }

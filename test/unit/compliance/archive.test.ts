@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../lambdas/commons/errors.ts';
 import { checkConversationId, pairObjects, type StoredObject } from '../../../lambdas/compliance/archive.ts';
 import { cannotBeInRange, inRange, parseDateRange } from '../../../lambdas/compliance/date-range.ts';
-import { uniqueName } from '../../../lambdas/compliance/export.ts';
+import { nameKey, uniqueName } from '../../../lambdas/compliance/export.ts';
 
 const objects = (...keys: string[]): StoredObject[] => keys.map((key) => ({ key, size: 1 }));
 const shape = (pairs: ReturnType<typeof pairObjects>) =>
@@ -53,6 +53,34 @@ describe('uniqueName', () => {
       'notes (2)',
       'Manifest (2).json',
     ]);
+  });
+
+  // Pairs one name on a case-insensitive, normalization-insensitive disk (APFS, NTFS): toLowerCase() keeps them apart.
+  it.each([
+    ['σ/ς (final sigma)', 'οδος.txt', 'οδοσ.txt'],
+    ['Σ/ς', 'ΟΔΟΣ.txt', 'οδος.txt'],
+    ['ſ/s (long s)', 'ſtrasse.txt', 'strasse.txt'],
+    ['ß/ss', 'straße.txt', 'STRASSE.txt'],
+    ['ẞ/ss (capital sharp s)', 'STRAẞE.txt', 'strasse.txt'],
+    ['µ/μ (micro sign)', 'µm.txt', 'μm.txt'],
+    ['K/K (Kelvin sign)', 'K.txt', 'k.txt'],
+    ['Å/å (Ångström sign)', 'Å.txt', 'å.txt'],
+    ['é composed/decomposed', 'café.txt', 'café.txt'],
+    ['ﬁ/fi (ligature)', 'ﬁle.txt', 'FILE.txt'],
+    ['İ/i̇ (dotted capital I)', 'İ.txt', 'i̇.txt'],
+  ])('keeps %s apart', (_, first, second) => {
+    const taken = new Set<string>();
+    expect([uniqueName(first, taken), uniqueName(second, taken)]).toEqual([first, second.replace('.txt', ' (2).txt')]);
+    expect(nameKey(first)).toBe(nameKey(second));
+  });
+
+  it('does not fold names that differ on every disk', () => {
+    for (const [a, b] of [
+      ['a.txt', 'b.txt'],
+      ['2.txt', '².txt'],
+    ]) {
+      expect(nameKey(a!)).not.toBe(nameKey(b!));
+    }
   });
 });
 

@@ -102,10 +102,10 @@ describe('the stack with the default config', () => {
   });
 
   describe('job queue', () => {
-    it('is encrypted, keeps jobs 14 days and sends a job to the DLQ after maxReceiveCount receives', () => {
+    it('is encrypted, keeps jobs 7 days and sends a job to the DLQ after maxReceiveCount receives', () => {
       expect(resource(template, id('Jobs/Queue')).Properties).toMatchObject({
         SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: FOURTEEN_DAYS,
+        MessageRetentionPeriod: 7 * 24 * 3600,
         RedrivePolicy: {
           deadLetterTargetArn: getAtt(id('Jobs/DeadLetterQueue')),
           maxReceiveCount: DEFAULT_CONFIG.maxReceiveCount,
@@ -113,11 +113,11 @@ describe('the stack with the default config', () => {
       });
     });
 
-    it('has a dead-letter queue that is encrypted and keeps jobs 14 days', () => {
-      expect(resource(template, id('Jobs/DeadLetterQueue')).Properties).toMatchObject({
-        SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: FOURTEEN_DAYS,
-      });
+    it('has a dead-letter queue that is encrypted and keeps jobs 14 days, longer than the job queue', () => {
+      const dead = resource(template, id('Jobs/DeadLetterQueue')).Properties;
+      expect(dead).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: FOURTEEN_DAYS });
+      const jobs = resource(template, id('Jobs/Queue')).Properties;
+      expect(dead.MessageRetentionPeriod).toBeGreaterThan(jobs.MessageRetentionPeriod);
     });
 
     it('refuses requests without TLS on both queues', () => {
@@ -387,6 +387,15 @@ describe('the stack with the default config', () => {
       expect(versions?.Condition).toEqual({
         StringLike: { 's3:prefix': ['dixa/conversations/*', 'dixa/ledger/*', 'dixa/people/*'] },
       });
+      // Every statement that can write or delete objects is on the archiver's own folders, none elsewhere.
+      const writes = statements.filter((s) => actionsOf(s).some((a) => /^s3:(Put|Delete)|^s3:\*$/.test(a)));
+      expect(new Set(writes.flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r))))).toEqual(
+        new Set(
+          ['dixa/conversations/*', 'dixa/ledger/*/failures/*', 'dixa/ledger/*/people/*', 'dixa/people/*'].map(
+            (folder) => JSON.stringify(objectsArn(id('Archive/Bucket'), folder)),
+          ),
+        ),
+      );
       expect(byResource(getAtt(id('Jobs/Queue')))).toEqual([
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
