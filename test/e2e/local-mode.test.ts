@@ -100,6 +100,21 @@ describe('local mode, end to end', () => {
     expect(await idle()).toBe(true);
   });
 
+  it('archives a file whose name holds emoji, as Lambda does (fauxqs patched by the install: patches/)', async () => {
+    const path = '/public/org-e2e/attachments/party.png';
+    files.addFile(path, { size: 3000, contentType: 'image/png' });
+    const body = JSON.parse(messageAdded(1005, [path], 'evt-emoji'));
+    body.data.attachments[0].prettyName = 'party 🎉 photo 👩‍💻.png';
+    const answer = await postWebhook(local.webhookUrl, JSON.stringify(body));
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answer.body)).toMatchObject({ jobs: 1, rejected: [] });
+    await until(async () => (await archivedFiles(s3, local.bucket, local.prefix, 1005)).length === 1);
+    const [archived] = await archivedFiles(s3, local.bucket, local.prefix, 1005);
+    expect(archived!.record.originalName).toBe('party 🎉 photo 👩‍💻.png');
+    expect(archived!.sha256).toBe(await contentSha256(path, 3000));
+    await until(idle);
+  });
+
   it('a redelivered webhook creates no duplicate and downloads nothing again', async () => {
     const before = await conversationKeys(s3, local.bucket, local.prefix, 1001);
     const downloads = [files.requestCount(REPORT), files.requestCount(PHOTO)];

@@ -241,3 +241,28 @@ describe('local queues', () => {
     expect(await journalFiles(dir)).toEqual([]); // the batch finished after all and was deleted
   });
 });
+
+describe('local SQS accepts what SQS accepts (fauxqs patched at install: patches/fauxqs+1.9.2.patch)', () => {
+  it('takes a job whose name holds emoji (supplementary characters), byte-exact', async () => {
+    const queues = await start(await mkdtemp(join(tmpdir(), 'journal-')));
+    const emoji = { ...job(1), name: 'party 🎉 photo 👩‍💻.png' };
+    expect(await sendJobs(queues.sqs, queues.jobQueueUrl, [emoji], { traceId: 'evt-😀' })).toMatchObject({
+      queued: 1,
+      stripped: [],
+      refused: [],
+    });
+    const [message] = await receiveAll(queues.sqs, queues.jobQueueUrl);
+    expect(JSON.parse(message!.Body!)).toEqual(emoji);
+    expect(message!.MessageAttributes?.traceId?.StringValue).toBe('evt-😀');
+  });
+
+  it('still refuses what SQS refuses (U+FFFF): the job goes on bare, its neighbour as it is', async () => {
+    const queues = await start(await mkdtemp(join(tmpdir(), 'journal-')));
+    const bad = { ...job(2), name: 'bad\uFFFF.pdf' };
+    const result = await sendJobs(queues.sqs, queues.jobQueueUrl, [job(1), bad], { traceId: 'evt-8' });
+    expect(result).toMatchObject({ queued: 2, stripped: [bad], refused: [] });
+    const bodies = (await receiveAll(queues.sqs, queues.jobQueueUrl)).map((m) => JSON.parse(m.Body!));
+    expect(bodies).toHaveLength(2);
+    expect(bodies.find((b) => b.conversationId === '1002')).not.toHaveProperty('name');
+  });
+});
