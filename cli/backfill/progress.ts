@@ -6,12 +6,15 @@ import { SingleBar } from 'cli-progress';
 import { FILE_KINDS, type FileKind } from '../../lambdas/core/job.ts';
 import type { BackfillSummary, UnitResult } from '../../lambdas/dixa/backfill.ts';
 import type { DixaApi } from '../../lambdas/dixa/dixa-client.ts';
+import type { FlowStatus } from '../../lambdas/dixa/flow-control.ts';
 import type { Pacer } from '../../lambdas/dixa/pacer.ts';
 import { inertText } from '../shared/output.ts';
 
 export interface ProgressReporter {
   unitDone(result: UnitResult, summary: BackfillSummary): void;
   retrying(event: { api: DixaApi; reason: string; waitMs: number }): void;
+  /** The job queue holds more than the archiver can drain well inside its retention: sending waits. */
+  queueFull(status: FlowStatus): void;
   stop(): void;
 }
 
@@ -50,6 +53,9 @@ function barProgress({ stream, unitName, total, pending, pacer, dryRun }: Progre
     retrying({ reason, waitMs }) {
       bar.update({ note: ` | waiting ${formatDuration(waitMs)}: ${reason.slice(0, 60)}` });
     },
+    queueFull(status) {
+      bar.update({ note: ` | ${describeQueueFull(status)}` });
+    },
     stop: () => bar.stop(),
   };
 }
@@ -64,8 +70,16 @@ function lineProgress({ stream, total, dryRun }: ProgressOptions): ProgressRepor
     retrying({ reason, waitMs }) {
       stream.write(inertText`  waiting ${formatDuration(waitMs)} before retrying: ${reason}\n`);
     },
+    queueFull(status) {
+      stream.write(`  ${describeQueueFull(status)}\n`);
+    },
     stop() {},
   };
+}
+
+export function describeQueueFull({ backlog, room, drainPerMinute, waitMs }: FlowStatus): string {
+  const rate = drainPerMinute === undefined ? 'drain rate not measured yet' : `archiver drains ~${drainPerMinute}/min`;
+  return `job queue holds ${backlog} jobs (room for ${room}; ${rate}): waiting ${formatDuration(waitMs)} for the archiver`;
 }
 
 export function describeUnit(result: UnitResult, dryRun: boolean): string {

@@ -3,7 +3,7 @@
  * 30 days) or, per conversation, from the message API, and puts the file jobs on the same queue the webhooks
  * feed. Paced to Dixa's limits, resumable from a state file, with a dry run and JSON output.
  */
-import { sendJobs } from '../../lambdas/aws/queue.ts';
+import { readBacklog, sendJobs } from '../../lambdas/aws/queue.ts';
 import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
 import { type ErasableJob, erasureCheck } from '../../lambdas/compliance/ledger.ts';
@@ -16,6 +16,7 @@ import {
   DixaClient,
   parseDixaBaseUrl,
 } from '../../lambdas/dixa/dixa-client.ts';
+import { FlowControl, type FlowControlOptions } from '../../lambdas/dixa/flow-control.ts';
 import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
 import { MAX_WINDOW_DAYS, parseDay, planWindows, today } from '../../lambdas/dixa/windows.ts';
 import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
@@ -25,7 +26,14 @@ import type { Command } from '../command.ts';
 import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { parseFlags } from '../shared/flags.ts';
-import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags, queueTarget } from '../shared/queue-target.ts';
+import {
+  checkQueue,
+  QUEUE_FLAGS,
+  QUEUE_FLAGS_HELP,
+  type QueueFlags,
+  type QueueTarget,
+  queueTarget,
+} from '../shared/queue-target.ts';
 import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -40,7 +48,12 @@ export interface BackfillDeps {
   queueTarget: typeof queueTarget;
   /** Builds the archive client, when an archive is named (tests point it at their bucket). */
   s3Target: typeof s3Target;
+  /** Flow control for a real run (tests whose queue has no archiver behind it turn it off). */
+  flowControl: (queue: QueueTarget, clock: Clock, onWait: FlowControlOptions['onWait']) => FlowControl | undefined;
 }
+
+const queueFlowControl: BackfillDeps['flowControl'] = (queue, clock, onWait) =>
+  new FlowControl({ read: () => readBacklog(queue.sqs, queue.queueUrl), clock, onWait });
 
 const FLAGS = {
   from: { type: 'string' },
@@ -112,6 +125,7 @@ export function createBackfillCommand(overrides: Partial<BackfillDeps> = {}): Co
         random: Math.random,
         queueTarget,
         s3Target,
+        flowControl: queueFlowControl,
         ...overrides,
       };
       return backfill(parseFlags(argv, FLAGS), deps);
@@ -182,6 +196,7 @@ async function backfill(flags: Flags, deps: BackfillDeps): Promise<number> {
       dryRun,
       checkpoint,
       isErased,
+      flow: queue && !dryRun ? deps.flowControl(queue, clock, (status) => progress?.queueFull(status)) : undefined,
       send: queue ? (jobs, traceId) => sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId }) : undefined,
       onUnit: (result, soFar) => progress?.unitDone(result, soFar),
     });

@@ -11,6 +11,7 @@
  */
 import {
   type BatchResultErrorEntry,
+  GetQueueAttributesCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   type SQSClient,
@@ -150,6 +151,32 @@ function toEntry(job: QueueMessage, id: string, traceId: string): SendMessageBat
       traceId: { DataType: 'String', StringValue: traceId },
       source: { DataType: 'String', StringValue: job.source },
     },
+  };
+}
+
+/** The queue's backlog and retention, from its own attributes (for flow control: lambdas/dixa/flow-control.ts). */
+export async function readBacklog(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ messages: number; retentionSeconds: number }> {
+  const { Attributes: a = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+        'MessageRetentionPeriod',
+      ],
+    }),
+  );
+  const count = (name: string) => Number(a[name as keyof typeof a] ?? 0) || 0;
+  return {
+    messages:
+      count('ApproximateNumberOfMessages') +
+      count('ApproximateNumberOfMessagesNotVisible') +
+      count('ApproximateNumberOfMessagesDelayed'),
+    retentionSeconds: count('MessageRetentionPeriod') || JOB_RETENTION_SECONDS,
   };
 }
 

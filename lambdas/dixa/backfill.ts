@@ -13,6 +13,7 @@ import type { FilesOrigin } from '../core/links.ts';
 import { type ParticipantsMessage, participantsFromExport, participantsFromMessageApi } from '../core/participants.ts';
 import { type QueueMessage, type RefusedJob, refusalReport } from '../core/queue-message.ts';
 import { type DixaClient, DixaError } from './dixa-client.ts';
+import type { FlowControl } from './flow-control.ts';
 import { inWindow, type Window } from './windows.ts';
 
 export interface Harvest extends Extraction {
@@ -84,6 +85,8 @@ export interface RunOptions {
   // biome-ignore lint/suspicious/noConfusingVoidType: a feeder with nothing to report returns nothing
   send?: (jobs: QueueMessage[], traceId: string) => Promise<{ refused: RefusedJob[] } | void>;
   checkpoint?: Checkpoint;
+  /** Keeps the queue's backlog drainable within its retention (flow-control.ts); waits before a unit is sent. */
+  flow?: Pick<FlowControl, 'beforeSend' | 'sent'>;
   /**
    * Whether an erasure covers this job (lambdas/compliance/ledger.ts): such jobs are not queued, only counted.
    * Without it nothing is filtered here; the archiver still skips them.
@@ -178,7 +181,7 @@ export async function runBackfill(units: WorkUnit[], options: RunOptions): Promi
 
 async function processUnit(
   unit: WorkUnit,
-  { dryRun, send, checkpoint, isErased, select }: RunOptions,
+  { dryRun, send, checkpoint, isErased, select, flow }: RunOptions,
   erasedConversations: Set<string>,
 ): Promise<{ result: UnitResult; rejected: RejectedLink[] }> {
   const result: UnitResult = {
@@ -227,7 +230,11 @@ async function processUnit(
   if (!dryRun) {
     if (jobs.length + participants.length > 0) {
       try {
-        const refused = (await send!([...jobs, ...participants], `backfill ${unit.id}`))?.refused ?? [];
+        // Participants messages wait on the queue and are drained like file jobs: flow control counts both.
+        const messages: QueueMessage[] = [...jobs, ...participants];
+        await flow?.beforeSend(messages.length);
+        const refused = (await send!(messages, `backfill ${unit.id}`))?.refused ?? [];
+        flow?.sent(messages.length - refused.length);
         rejected.push(...refused.map(refusalReport));
         const notQueued = new Set(refused.map(({ job }) => job));
         jobs = jobs.filter((job) => !notQueued.has(job));

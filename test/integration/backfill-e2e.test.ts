@@ -67,6 +67,8 @@ async function backfill(args: string[], output = sink(), state = 'state.json'): 
     random: () => 0.5,
     // The harness's queue: the same fauxqs queue the archiver reports visibility changes to.
     queueTarget: () => ({ sqs: harness.sqs, queueUrl: harness.config.jobQueueUrl, local: true }),
+    flowControl: () => undefined, // the archiver drains the queue after the run here
+
     // The harness's bucket, when the run names one (--bucket).
     s3Target: () => ({ s3: harness.s3, bucket: BUCKET, prefix: PREFIX, local: true }),
   });
@@ -146,7 +148,8 @@ describe('backfill after an erasure', () => {
     const expected = dixa.exportData(Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 8));
     serve(expected.files);
     const range = ['--from', '2024-03-01', '--to', '2024-03-07'];
-    expect(await backfill(range)).toBe(0);
+    const status = expected.badLinks > 0 ? EXIT_REJECTED_LINKS : 0;
+    expect(await backfill(range)).toBe(status);
     await harness.drain();
     const erasedId = expected.files[0]!.conversationId;
     const erasedFiles = expected.files.filter((f) => f.conversationId === erasedId).length;
