@@ -161,7 +161,7 @@ describe('backfill after an erasure', () => {
 
     // Naming the archive: the erased conversation's jobs are not queued, and the summary says how many.
     const named = capture();
-    expect(await backfill([...range, '--bucket', BUCKET, '--json'], named.stream, 'state-2.json')).toBe(0);
+    expect(await backfill([...range, '--bucket', BUCKET, '--json'], named.stream, 'state-2.json')).toBe(status);
     expect(named.json().totals.erased).toEqual({ jobs: erasedFiles, conversations: 1 });
     expect(named.json().totals.jobCount).toBe(expected.files.length - erasedFiles);
     await harness.drain();
@@ -169,7 +169,7 @@ describe('backfill after an erasure', () => {
 
     // Without it: the jobs are queued, and the archiver skips them (its own check).
     const unnamed = capture();
-    expect(await backfill([...range, '--json'], unnamed.stream, 'state-3.json')).toBe(0);
+    expect(await backfill([...range, '--json'], unnamed.stream, 'state-3.json')).toBe(status);
     expect(unnamed.json().totals).toMatchObject({ erased: null, jobCount: expected.files.length });
     await harness.drain();
     expect(await filesOf(erasedId)).toEqual([]);

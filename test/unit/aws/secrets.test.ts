@@ -5,12 +5,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, type SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArchiverHandler } from '../../../lambdas/archiver/handler.ts';
 import { parseDixaSecrets, secretSourceFromEnv } from '../../../lambdas/aws/secrets.ts';
+import { ArchiveStorage } from '../../../lambdas/aws/storage.ts';
 import { ConfigError } from '../../../lambdas/commons/env.ts';
 import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
 import { createIngestHandler } from '../../../lambdas/ingest/handler.ts';
@@ -22,6 +24,8 @@ const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dixa-AbCdEf';
 const secretsManager = mockClient(SecretsManagerClient);
 const sqs = new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 const sqsMock = mockClient(sqs);
+const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const s3Mock = mockClient(s3);
 afterAll(() => {
   secretsManager.restore();
   sqsMock.restore();
@@ -29,6 +33,11 @@ afterAll(() => {
 beforeEach(() => {
   secretsManager.reset();
   sqsMock.reset();
+  s3Mock.reset();
+  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+  s3Mock
+    .on(HeadObjectCommand)
+    .rejects(new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
 });
 
 /** Values that are not the expected JSON object, each holding secret text a parser might quote. */
@@ -110,7 +119,7 @@ describe('a malformed Dixa secret', () => {
         deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/jobs-dlq',
         maxReceiveCount: 1,
       },
-      storage: { exists: async () => false } as never,
+      storage: new ArchiveStorage(s3, 'bucket', { partSizeBytes: 5 * 1024 * 1024, queueSize: 2 }),
       secrets: secretSourceFromEnv({ DIXA_SECRET_ARN: ARN }),
       sqs,
       logger: new Logger({ serviceName: 'unit' }),
