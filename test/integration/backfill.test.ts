@@ -137,20 +137,23 @@ async function backfill(
 
 const key = (f: ExpectedFile) => `${f.conversationId} ${f.kind} ${f.url}`;
 
-/** What an archiver does to up to `count` jobs: receives and deletes them. Returns how many it took. */
+/** Takes up to `count` messages off the queue as the archiver would; returns how many of them were file jobs. */
 async function drain(client: SQSClient, queueUrl: string, count: number): Promise<number> {
   let taken = 0;
+  let files = 0;
   while (taken < count) {
     const max = Math.min(10, count - taken);
     const { Messages = [] } = await client.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max }),
     );
     if (Messages.length === 0) break;
-    for (const m of Messages)
+    for (const m of Messages) {
       await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+      if (JSON.parse(m.Body!).type !== 'participants') files++;
+    }
     taken += Messages.length;
   }
-  return taken;
+  return files;
 }
 
 function queued(s: Setup): { key: string; traceId: string }[] {
