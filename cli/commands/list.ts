@@ -132,7 +132,7 @@ async function listPerson(
 ): Promise<number> {
   const archive = s3Target(flags);
   const search = await searchPerson(archive, person, flags);
-  say(describeSearch(search));
+  say`${describeSearch(search)}`;
   const ids = search.conversations.map((c) => c.conversationId);
   const files =
     ids.length > 0 ? await explainS3Errors(archive, () => listFiles(archive, { ...query, conversations: ids })) : [];
@@ -152,7 +152,7 @@ async function listPerson(
   const empty = ids.filter((id) => !files.some((f) => f.conversationId === id));
   const period = describePeriod(query);
   for (const id of empty) {
-    say(`Conversation ${id} (found in ${foundIn.get(id)}): nothing is archived for it${period ? ` ${period}` : ''}.`);
+    say`Conversation ${id} (found in ${foundIn.get(id)}): nothing is archived for it${period ? ` ${period}` : ''}.`;
   }
   return EXIT.ok;
 }

@@ -86,7 +86,7 @@ async function dixaClient(tokenFile: string | undefined, env: NodeJS.ProcessEnv)
     maxBackoffMs: 4_000,
     maxRetryAfterMs: 30_000,
     timeoutMs: 30_000,
-    onRetry: ({ reason, waitMs }) => say(`Dixa: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s`),
+    onRetry: ({ reason, waitMs }) => say`Dixa: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s`,
   });
 }
 
