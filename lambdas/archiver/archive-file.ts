@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream';
 import type { SecretSource } from '../aws/secrets.ts';
 import type { ArchiveStorage } from '../aws/storage.ts';
 import type { Archive } from '../compliance/archive.ts';
-import { erasureCovers, readLedger } from '../compliance/ledger.ts';
+import { coversJob, readLedger } from '../compliance/ledger.ts';
 import { deleteAllUnder } from '../compliance/versions.ts';
 import type { FileJob } from '../core/job.ts';
 import { failureKey, linkHash, objectKey, recordKey } from '../core/keys.ts';
@@ -154,7 +154,7 @@ export async function fileState(
 }
 
 async function isErased(job: FileJob, deps: ArchiveDeps): Promise<boolean> {
-  return erasureCovers(await readLedger(archiveOf(deps), job.conversationId), job.createdAt);
+  return coversJob(await readLedger(archiveOf(deps), job.conversationId), job);
 }
 
 /**

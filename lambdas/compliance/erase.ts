@@ -5,10 +5,13 @@
  * deleted, a write-once tombstone (ledger.ts) says the conversation is erased: from then on no road — a redelivered
  * webhook, a job in flight, a redrive, a backfill — archives its files again. Deletion runs in DeleteObjects batches,
  * stopping at the first refusal; the receipt is written in every case, also when nothing was archived.
+ *
+ * The same steps erase one message's files (`planMessageErasure`: the anonymization follower, for a message Dixa
+ * redacted): the files whose records name the message, a tombstone for that message, and a receipt of its own.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UserError } from '../commons/errors.ts';
-import { conversationPrefix, keyStamp, ledgerPrefix, receiptPrefix } from '../core/keys.ts';
+import { conversationPrefix, keyStamp, ledgerPrefix, messageKey, receiptPrefix } from '../core/keys.ts';
 import { type Archive, type ArchiveEntry, readConversation } from './archive.ts';
 import { refuseIfHeld } from './holds.ts';
 import { type Ledger, peopleIndexPrefixes, readLedger, TOMBSTONE_VERSION, writeTombstone } from './ledger.ts';
@@ -19,7 +22,11 @@ export const RECEIPT_VERSION = 2;
 
 export interface ErasurePlan {
   conversationId: string;
+  /** Set when only this message's files are erased; the rest of the conversation stays. */
+  messageId?: string;
   keyPrefix: string;
+  /** Every version under these key prefixes is erased: the conversation's prefix, or the folders of the message's files. */
+  folders: string[];
   versioned: boolean;
   versions: StoredVersion[];
   /**
@@ -44,8 +51,10 @@ export interface ReceiptObject {
 export interface ErasureReceipt {
   receiptVersion: typeof RECEIPT_VERSION;
   conversationId: string;
+  /** Present when only this message's files were erased (a message Dixa redacted); the conversation's other files stay. */
+  messageId?: string;
   bucket: string;
-  /** Everything under this key prefix was erased. */
+  /** Everything under this key prefix was erased (for a message: the message's files under it). */
   keyPrefix: string;
   /** The write-once tombstone written before anything was deleted: nothing of the conversation is archived again. */
   tombstoneKey: string;
@@ -95,11 +104,40 @@ export async function planErasure(archive: Archive, conversationId: string, now 
   return {
     conversationId,
     keyPrefix,
+    folders: [keyPrefix],
     versioned: listing.versioned,
     versions: listing.versions,
     ledgerVersions,
     entries,
     holds,
+  };
+}
+
+/**
+ * The erasure of one message's archived files: those whose provenance record names the message (each file's folder,
+ * `<csid>/<linkHash>/`, every version). Refused while the conversation is held, like a conversation's erasure.
+ */
+export async function planMessageErasure(
+  archive: Archive,
+  conversationId: string,
+  messageId: string,
+  now = new Date(),
+): Promise<ErasurePlan> {
+  await refuseIfHeld(archive, conversationId);
+  const entries = (await readConversation(archive, conversationId)).filter((e) => e.record?.messageId === messageId);
+  const folders = [...new Set(entries.map((e) => e.key.slice(0, e.key.lastIndexOf('/') + 1)))];
+  const listings = await Promise.all(folders.map((folder) => listVersions(archive.s3, archive.bucket, folder)));
+  const versions = listings.flatMap((listing) => listing.versions);
+  return {
+    conversationId,
+    messageId,
+    keyPrefix: conversationPrefix(archive.prefix, conversationId),
+    folders,
+    versioned: listings.every((listing) => listing.versioned),
+    versions,
+    ledgerVersions: [],
+    entries,
+    holds: await findHolds(archive.s3, archive.bucket, versions, now),
   };
 }
 
@@ -151,10 +189,11 @@ export async function executeErasure(
   await refuseIfHeld(archive, plan.conversationId); // a hold placed since the plan was shown
   const bypass = options.bypassGovernance && plan.holds.length > 0;
   const now = options.now ?? new Date();
-  const receiptKey = `${receiptPrefix(archive.prefix)}${keyStamp(now)}-${plan.conversationId}.json`;
+  const receiptKey = erasureReceiptKey(archive, plan, now);
   const { key: tombstoneKey } = await writeTombstone(archive, {
     tombstoneVersion: TOMBSTONE_VERSION,
     conversationId: plan.conversationId,
+    ...(plan.messageId === undefined ? {} : { messageId: plan.messageId }),
     erasedAt: now.toISOString(),
     receiptKey,
     erasedBy: options.erasedBy,
@@ -187,7 +226,8 @@ export async function executeErasure(
     if (thrown || failed.length > 0) break;
   }
 
-  const remaining = (await listVersions(archive.s3, archive.bucket, plan.keyPrefix)).versions.length;
+  const left = await Promise.all(plan.folders.map((folder) => listVersions(archive.s3, archive.bucket, folder)));
+  const remaining = left.reduce((sum, listing) => sum + listing.versions.length, 0);
   const receipt = buildReceipt(
     archive,
     plan,
@@ -199,6 +239,12 @@ export async function executeErasure(
 
   if (thrown || failed.length > 0) throw deletionFailure(thrown, failed, bypass, deleted.length, receiptKey);
   return { receipt, receiptKey };
+}
+
+/** `<time>-<csid>.json`, or `<time>-<csid>-message-<messageKey>.json` for one message's files. */
+function erasureReceiptKey(archive: Archive, plan: ErasurePlan, now: Date): string {
+  const message = plan.messageId === undefined ? '' : `-message-${messageKey(plan.messageId)}`;
+  return `${receiptPrefix(archive.prefix)}${keyStamp(now)}-${plan.conversationId}${message}.json`;
 }
 
 interface Outcome {
@@ -223,6 +269,7 @@ function buildReceipt(
   return {
     receiptVersion: RECEIPT_VERSION,
     conversationId: plan.conversationId,
+    ...(plan.messageId === undefined ? {} : { messageId: plan.messageId }),
     bucket: archive.bucket,
     keyPrefix: plan.keyPrefix,
     tombstoneKey,

@@ -2,6 +2,7 @@
  * A conversation's ledger (docs/storage-layout.md): everything the archive knows about a conversation besides its
  * files, under `<prefix>/ledger/<csid>/`, read in one listing —
  *   tombstones/<erasedAt>.json                 write-once: the conversation was erased at erasedAt
+ *   tombstones/messages/<messageKey>/<erasedAt>.json  write-once: one message's files were erased (Dixa redacted it)
  *   holds/<at>-<add|release>-<matterKey>.json  write-once legal-hold events
  *   people/<personKey>/<role>                  who took part (the reverse of the people index)
  *   failures/<linkHash>.json                   files that failed for good
@@ -13,7 +14,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapLimit } from '../commons/map-limit.ts';
 import { type FailureMarker, parseFailureMarker } from '../core/failure-marker.ts';
-import { keyStamp, ledgerPrefix, parseKeyStamp, peopleRoot } from '../core/keys.ts';
+import { keyStamp, ledgerPrefix, messageKey, parseKeyStamp, peopleRoot } from '../core/keys.ts';
 import { type Archive, listObjects, type StoredObject } from './archive.ts';
 
 export const LEDGER_FOLDERS = ['tombstones', 'holds', 'people', 'failures'] as const;
@@ -39,12 +40,16 @@ export interface Ledger {
   objects: LedgerObject[];
   /** Oldest first. */
   tombstones: TombstoneRef[];
+  /** Messages whose files were erased (by message key, lambdas/core/keys.ts `messageKey`), each with its tombstones. */
+  erasedMessages: Map<string, TombstoneRef[]>;
 }
 
 /** The body of a tombstone. No personal data: ids, times, the receipt's key, who erased and why. */
 export interface Tombstone {
   tombstoneVersion: typeof TOMBSTONE_VERSION;
   conversationId: string;
+  /** Set when only this message's files were erased (the conversation's other files stay). */
+  messageId?: string;
   erasedAt: string;
   /** The erasure receipt this erasure writes (written after the deletions; absent while they run). */
   receiptKey: string;
@@ -71,12 +76,19 @@ export function parseLedger(prefix: string, conversationId: string, listed: read
   }
   objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const tombstones: TombstoneRef[] = [];
+  const erasedMessages = new Map<string, TombstoneRef[]>();
   for (const object of inFolder({ objects }, 'tombstones')) {
-    const erasedAt = object.name.endsWith('.json') ? parseKeyStamp(object.name.slice(0, -5)) : undefined;
-    if (erasedAt) tombstones.push({ key: object.key, erasedAt });
+    const path = object.name.split('/');
+    const name = path.at(-1)!;
+    const erasedAt = name.endsWith('.json') ? parseKeyStamp(name.slice(0, -5)) : undefined;
+    if (!erasedAt) continue;
+    if (path.length === 1) tombstones.push({ key: object.key, erasedAt });
+    else if (path.length === 3 && path[0] === 'messages' && path[1]) {
+      erasedMessages.set(path[1], [...(erasedMessages.get(path[1]) ?? []), { key: object.key, erasedAt }]);
+    }
   }
   tombstones.sort((a, b) => a.erasedAt.getTime() - b.erasedAt.getTime());
-  return { conversationId, objects, tombstones };
+  return { conversationId, objects, tombstones, erasedMessages };
 }
 
 export function inFolder(ledger: Pick<Ledger, 'objects'>, folder: LedgerFolder): LedgerObject[] {
@@ -110,8 +122,19 @@ export function erasureCovers(ledger: Ledger, createdAt: string | undefined): bo
   return Number.isNaN(created) || created <= erasedAt.getTime();
 }
 
-export function tombstoneKey(prefix: string, conversationId: string, erasedAt: Date): string {
-  return `${ledgerPrefix(prefix, conversationId)}tombstones/${keyStamp(erasedAt)}.json`;
+/**
+ * Whether an erasure covers a file job: its message's files were erased (a redacted message: any file of that message,
+ * whenever it comes), or the conversation's erasure covers the message's creation time (`erasureCovers`). A job
+ * without a message id can only be matched by the conversation's tombstones.
+ */
+export function coversJob(ledger: Ledger, job: ErasableJob): boolean {
+  if (job.messageId !== undefined && ledger.erasedMessages.has(messageKey(job.messageId))) return true;
+  return erasureCovers(ledger, job.createdAt);
+}
+
+export function tombstoneKey(prefix: string, conversationId: string, erasedAt: Date, messageId?: string): string {
+  const folder = messageId === undefined ? '' : `messages/${messageKey(messageId)}/`;
+  return `${ledgerPrefix(prefix, conversationId)}tombstones/${folder}${keyStamp(erasedAt)}.json`;
 }
 
 /**
@@ -122,7 +145,7 @@ export async function writeTombstone(
   archive: Archive,
   tombstone: Tombstone,
 ): Promise<{ key: string; created: boolean }> {
-  const key = tombstoneKey(archive.prefix, tombstone.conversationId, new Date(tombstone.erasedAt));
+  const key = tombstoneKey(archive.prefix, tombstone.conversationId, new Date(tombstone.erasedAt), tombstone.messageId);
   try {
     await archive.s3.send(
       new PutObjectCommand({
@@ -163,14 +186,15 @@ export function ledgerCache(archive: Archive): (conversationId: string) => Promi
   };
 }
 
-/** Whether an erasure covers a job (by its conversation and creation time), each ledger read once per run. */
+/** Whether an erasure covers a job (`coversJob`), each ledger read once per run. */
 export function erasureCheck(archive: Archive): (job: ErasableJob) => Promise<boolean> {
   const ledgers = ledgerCache(archive);
-  return async (job) => erasureCovers(await ledgers(job.conversationId), job.createdAt);
+  return async (job) => coversJob(await ledgers(job.conversationId), job);
 }
 
 export interface ErasableJob {
   conversationId: string;
+  messageId?: string;
   createdAt?: string;
 }
 

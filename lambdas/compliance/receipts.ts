@@ -17,8 +17,11 @@ export interface ReceiptListing {
 }
 
 const MAX_RECEIPT_BYTES = 16 * 1024 * 1024;
-/** `2026-12-01T10-00-00-000Z-4711.json`: the time with `:` and `.` made key-safe, then the csid. */
-const RECEIPT_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z-(\d+)\.json$/;
+/**
+ * `2026-12-01T10-00-00-000Z-4711.json`: the time with `:` and `.` made key-safe, then the csid; a receipt of one
+ * message's erasure (a message Dixa redacted) ends `-4711-message-<messageKey>.json`.
+ */
+const RECEIPT_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z-(\d+)(?:-message-[A-Za-z0-9_-]+)?\.json$/;
 
 export async function listReceipts(archive: Archive): Promise<ReceiptListing[]> {
   const root = receiptPrefix(archive.prefix);

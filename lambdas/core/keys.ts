@@ -74,6 +74,16 @@ export function parseKeyStamp(segment: string): Date | undefined {
   return Number.isNaN(at.getTime()) || keyStamp(at) !== segment ? undefined : at;
 }
 
+/**
+ * A Dixa message id as one key segment (message tombstones, receipts of a message's erasure): the id itself when it is
+ * key-safe (Dixa's ids are UUIDs), otherwise `sha256-` and 32 hex of its SHA-256. The same id always gives the same
+ * segment, so the archiver can match a job by its message id from a listing alone.
+ */
+export function messageKey(messageId: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(messageId) && !messageId.startsWith('sha256-')) return messageId;
+  return `sha256-${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}`;
+}
+
 /** Where the archiver notes that a file failed for good (dead-lettered); removed once the file is archived. */
 export function failureKey(prefix: string, conversationId: string, hashOfLink: string): string {
   return `${ledgerPrefix(prefix, conversationId)}failures/${hashOfLink}.json`;

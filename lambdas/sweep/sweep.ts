@@ -11,7 +11,7 @@
 import { UserError } from '../commons/errors.ts';
 import { mapLimit } from '../commons/map-limit.ts';
 import type { Archive } from '../compliance/archive.ts';
-import { erasureCovers, type Ledger, ledgerCache, readFailures } from '../compliance/ledger.ts';
+import { coversJob, type Ledger, ledgerCache, readFailures } from '../compliance/ledger.ts';
 import type { FailureMarker } from '../core/failure-marker.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
@@ -108,7 +108,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       if (!link.ok) throw new Error(`a job link did not normalize: ${link.reason}`);
       if (await deps.exists(recordKey(objectKey(archive.prefix, job.conversationId, link.path)))) return 'archived';
       const state = await ledgerOf(job.conversationId);
-      if (erasureCovers(state.ledger, job.createdAt)) return 'erased';
+      if (coversJob(state.ledger, job)) return 'erased';
       const marker = state.failures.get(linkHash(link.path));
       if (marker) {
         const entry = tally.reasons.get(marker.code) ?? { code: marker.code, count: 0, example: marker.reason };

@@ -8,7 +8,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
-import { executeErasure, planErasure } from '../../lambdas/compliance/erase.ts';
+import { executeErasure, planErasure, planMessageErasure } from '../../lambdas/compliance/erase.ts';
 import { conversationPrefix, recordKey } from '../../lambdas/core/keys.ts';
 import { BUCKET, fileJob, type Harness, PREFIX, startHarness } from './archiver-harness.ts';
 
@@ -167,5 +167,53 @@ describe('an erasure sticks', () => {
     expect(await filesOf(conversationId)).toEqual([]);
     expect(skippedErased()).toBe(1);
     expect(await keysUnder(`${PREFIX}/ledger/${conversationId}/tombstones/`)).toHaveLength(2);
+  });
+});
+
+describe("a message's erasure sticks (a message Dixa redacted)", () => {
+  async function eraseMessage(conversationId: string, messageId: string) {
+    const plan = await planMessageErasure(archive, conversationId, messageId);
+    return executeErasure(archive, plan, { reason: 'anonymized in Dixa', erasedBy: 'test', bypassGovernance: false });
+  }
+
+  it('a job of the erased message, delivered again, archives nothing; other messages of the conversation stay', async () => {
+    const { conversationId, path, job } = newFile();
+    const other = fileJob(h.files.addFile(`/private/org-1/${conversationId}/other-${n}.pdf`, { size: 1_000 }), {
+      conversationId,
+      messageId: 'msg-2',
+    });
+    expect((await h.deliver({ job }, { job: other })).batchItemFailures).toEqual([]);
+    expect(await filesOf(conversationId)).toHaveLength(4);
+
+    const { receipt } = await eraseMessage(conversationId, job.messageId!);
+    expect(receipt).toMatchObject({ messageId: job.messageId, fileCount: 1, complete: true });
+    expect(await filesOf(conversationId)).toEqual([h.keyOf(other), recordKey(h.keyOf(other))]);
+
+    // Redelivered, and again without its creation time: the message's tombstone covers it either way.
+    const { createdAt: _, ...undated } = job;
+    expect((await h.deliver({ job }, { job: undated }, { job: other })).batchItemFailures).toEqual([]);
+    expect(await filesOf(conversationId)).toEqual([h.keyOf(other), recordKey(h.keyOf(other))]);
+    expect(h.files.requestCount(path)).toBe(1);
+    expect(skippedErased()).toBe(2);
+    expect(await h.deadLetters()).toEqual([]);
+  });
+
+  it('a job of the message whose download is in flight during the erasure removes what it stored', async () => {
+    const download = latch();
+    const inFlight = latch();
+    const { conversationId, job } = newFile(300_000, [
+      { kind: 'hold', afterBytes: 64 * 1024, until: download.opened, onHold: inFlight.open },
+    ]);
+    const log = vi.spyOn(h.deps.logger, 'info');
+    const delivery = h.deliver({ job });
+    await inFlight.opened;
+
+    expect((await eraseMessage(conversationId, job.messageId!)).receipt).toMatchObject({ nothingArchived: true });
+    download.open();
+
+    expect((await delivery).batchItemFailures).toEqual([]);
+    expect(await filesOf(conversationId)).toEqual([]);
+    expect(checkedAt(log)).toEqual([expect.objectContaining({ checked: 'before-record', versionsRemoved: 1 })]);
+    expect(await h.deadLetters()).toEqual([]);
   });
 });

@@ -8,7 +8,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { command as eraseCommand } from '../../../cli/commands/erase.ts';
 import { UserError } from '../../../lambdas/commons/errors.ts';
 import type { Archive } from '../../../lambdas/compliance/archive.ts';
-import { type ErasureReceipt, executeErasure, planErasure, refusal } from '../../../lambdas/compliance/erase.ts';
+import {
+  type ErasureReceipt,
+  executeErasure,
+  planErasure,
+  planMessageErasure,
+  refusal,
+} from '../../../lambdas/compliance/erase.ts';
+import { coversJob, readLedger } from '../../../lambdas/compliance/ledger.ts';
+import { listReceipts } from '../../../lambdas/compliance/receipts.ts';
 import { conversationPrefix, recordKey } from '../../../lambdas/core/keys.ts';
 import type { ProvenanceRecord } from '../../../lambdas/core/record.ts';
 import { BUCKET, PREFIX, VersionedBucket } from './versioned-bucket.ts';
@@ -248,6 +256,101 @@ describe('tombstone and people index', () => {
     expect(receipt).toMatchObject({ nothingArchived: true, objectCount: 0, complete: true, conversationId: '999' });
     expect(tombstones('999')).toHaveLength(1);
     expect(receipts()).toHaveLength(1);
+  });
+});
+
+describe("one message's files (a message Dixa redacted)", () => {
+  const MESSAGE = '1b9adc49-62f7-4056-a9c0-c18c1f25afdb';
+  const at = new Date('2024-06-01T09:00:00.000Z');
+  let redacted: ProvenanceRecord[];
+
+  beforeEach(() => {
+    redacted = [
+      bucket.archive(CSID, 'm/photo.jpg', 'photo', undefined, { messageId: MESSAGE }),
+      bucket.archive(CSID, 'm/id.pdf', 'id card', undefined, { messageId: MESSAGE }),
+    ];
+    bucket.put(redacted[0]!.key, Buffer.from('an older upload of the photo'));
+  });
+
+  it('erases every version of the files whose records name the message, and nothing else of the conversation', async () => {
+    const plan = await planMessageErasure(archive, CSID, MESSAGE, at);
+    expect(plan.versions).toHaveLength(5); // two files, an older version, two records
+    const { receipt, receiptKey } = await executeErasure(archive, plan, { ...options, now: at });
+
+    for (const record of redacted) expect(bucket.under(record.key)).toEqual([]);
+    expect(
+      bucket
+        .under(prefixOf(CSID))
+        .map((v) => v.key)
+        .sort(),
+    ).toEqual([first.key, recordKey(first.key), second.key, recordKey(second.key)].sort());
+    expect(receiptKey).toBe(`${PREFIX}/erasure-receipts/2024-06-01T09-00-00-000Z-${CSID}-message-${MESSAGE}.json`);
+    expect(receipt).toMatchObject({
+      conversationId: CSID,
+      messageId: MESSAGE,
+      objectCount: 5,
+      fileCount: 2,
+      nothingArchived: false,
+      complete: true,
+      remainingAfterErasure: 0,
+    });
+    expect(receipt.objects.filter((o) => o.sha256).map((o) => o.sha256)).toEqual(
+      expect.arrayContaining(redacted.map((r) => r.sha256)),
+    );
+    // `receipts` lists it under its conversation.
+    expect((await listReceipts(archive)).map((r) => [r.key, r.conversationId])).toEqual([[receiptKey, CSID]]);
+  });
+
+  it('writes a tombstone for the message, not the conversation, before deleting: jobs of that message stay out', async () => {
+    const plan = await planMessageErasure(archive, CSID, MESSAGE, at);
+    const { receipt } = await executeErasure(archive, plan, { ...options, now: at });
+    const calls = bucket.mock.calls().map((call) => call.args[0]);
+    const tombstoneAt = calls.findIndex((c) => c instanceof PutObjectCommand && c.input.Key === receipt.tombstoneKey);
+    expect(tombstoneAt).toBeGreaterThanOrEqual(0);
+    expect(tombstoneAt).toBeLessThan(calls.findIndex((c) => c instanceof DeleteObjectsCommand));
+    expect(receipt.tombstoneKey).toBe(
+      `${PREFIX}/ledger/${CSID}/tombstones/messages/${MESSAGE}/2024-06-01T09-00-00-000Z.json`,
+    );
+    expect(JSON.parse(tombstones(CSID)[0]!.body.toString())).toMatchObject({
+      conversationId: CSID,
+      messageId: MESSAGE,
+    });
+
+    const ledger = await readLedger(archive, CSID);
+    expect(ledger.tombstones).toEqual([]); // the conversation itself is not erased
+    const job = { conversationId: CSID, createdAt: '2024-01-01T00:00:00.000Z' };
+    expect(coversJob(ledger, { ...job, messageId: MESSAGE })).toBe(true);
+    expect(coversJob(ledger, { ...job, messageId: 'another-message' })).toBe(false);
+    expect(coversJob(ledger, job)).toBe(false); // no message id: only a conversation's tombstone could cover it
+  });
+
+  it('is refused while the conversation is held, deleting nothing', async () => {
+    bucket.put(`${PREFIX}/ledger/${CSID}/holds/2024-01-01T00-00-00-000Z-add-0123456789abcdef.json`, Buffer.from('{}'));
+    await expect(planMessageErasure(archive, CSID, MESSAGE)).rejects.toThrow(/under legal hold/);
+    expect(deleteCalls()).toEqual([]);
+  });
+
+  it('is refused when one of its versions carries an S3 legal hold, deleting nothing', async () => {
+    bucket.under(redacted[1]!.key)[0]!.legalHold = true;
+    const plan = await planMessageErasure(archive, CSID, MESSAGE);
+    expect(refusal(plan, true)?.summary).toMatch(
+      /1 object version\(s\) are under COMPLIANCE retention or a legal hold/,
+    );
+    await expect(executeErasure(archive, plan, options)).rejects.toThrow(UserError);
+    expect(deleteCalls()).toEqual([]);
+  });
+
+  it('answers for a message with nothing archived: its tombstone and a receipt saying so', async () => {
+    const plan = await planMessageErasure(archive, CSID, 'nothing-archived', at);
+    const { receipt } = await executeErasure(archive, plan, { ...options, now: at });
+    expect(receipt).toMatchObject({
+      nothingArchived: true,
+      objectCount: 0,
+      complete: true,
+      messageId: 'nothing-archived',
+    });
+    expect(bucket.under(prefixOf(CSID))).toHaveLength(9);
+    expect(tombstones(CSID).map((v) => v.key)).toEqual([receipt.tombstoneKey]);
   });
 });
 

@@ -3,8 +3,8 @@
  * and the rule that decides whether an erasure covers a job (created after it = new data; unknown time = before).
  */
 import { describe, expect, it } from 'vitest';
-import { erasureCovers, inFolder, parseLedger, tombstoneKey } from '../../../lambdas/compliance/ledger.ts';
-import { keyStamp, ledgerPrefix, parseKeyStamp } from '../../../lambdas/core/keys.ts';
+import { coversJob, erasureCovers, inFolder, parseLedger, tombstoneKey } from '../../../lambdas/compliance/ledger.ts';
+import { keyStamp, ledgerPrefix, messageKey, parseKeyStamp } from '../../../lambdas/core/keys.ts';
 
 const at = (iso: string) => new Date(iso);
 const listed = (...keys: string[]) => keys.map((key) => ({ key, size: 10 }));
@@ -75,5 +75,38 @@ describe('erasureCovers', () => {
     const ledger = erasedAt('2024-05-01T00:00:00.000Z');
     for (const createdAt of [undefined, '', 'yesterday', 'not a date'])
       expect(erasureCovers(ledger, createdAt)).toBe(true);
+  });
+});
+
+describe('message tombstones (a message Dixa redacted)', () => {
+  const uuid = '1b9adc49-62f7-4056-a9c0-c18c1f25afdb';
+
+  it('are read from their keys beside the conversation tombstones, which they do not count as', () => {
+    const key = tombstoneKey('dixa', '42', at('2024-05-01T00:00:00.000Z'), uuid);
+    expect(key).toBe(`${root}tombstones/messages/${uuid}/2024-05-01T00-00-00-000Z.json`);
+    const ledger = parseLedger('dixa', '42', listed(key, `${root}tombstones/messages/x/not-a-time.json`));
+    expect(ledger.tombstones).toEqual([]);
+    expect([...ledger.erasedMessages]).toEqual([[uuid, [{ key, erasedAt: at('2024-05-01T00:00:00.000Z') }]]]);
+  });
+
+  it('cover every job of that message, whenever it was created, and only that message', () => {
+    const ledger = parseLedger('dixa', '42', listed(tombstoneKey('dixa', '42', at('2024-05-01T00:00:00.000Z'), uuid)));
+    for (const createdAt of [undefined, '2020-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z']) {
+      expect(coversJob(ledger, { conversationId: '42', messageId: uuid, ...(createdAt ? { createdAt } : {}) })).toBe(
+        true,
+      );
+    }
+    expect(coversJob(ledger, { conversationId: '42', messageId: 'another' })).toBe(false);
+    expect(coversJob(ledger, { conversationId: '42' })).toBe(false);
+  });
+
+  it('key a message id that is not key-safe by its hash, the same every time, never the id itself', () => {
+    const odd = 'msg/../../with spaces?';
+    expect(messageKey(odd)).toMatch(/^sha256-[0-9a-f]{32}$/);
+    expect(messageKey(odd)).toBe(messageKey(odd));
+    expect(messageKey(messageKey(odd))).not.toBe(messageKey(odd)); // a raw id cannot pose as a hashed one
+    expect(messageKey(uuid)).toBe(uuid);
+    const ledger = parseLedger('dixa', '42', listed(tombstoneKey('dixa', '42', at('2024-05-01T00:00:00.000Z'), odd)));
+    expect(coversJob(ledger, { conversationId: '42', messageId: odd })).toBe(true);
   });
 });

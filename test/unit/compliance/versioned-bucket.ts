@@ -99,8 +99,14 @@ export class VersionedBucket {
   }
 
   /** Archives a file the way the archiver does: the file at its key, the record beside it. */
-  archive(conversationId: string, linkName: string, content: string, name?: string): ProvenanceRecord {
-    const job: FileJob = {
+  archive(
+    conversationId: string,
+    linkName: string,
+    content: string,
+    name?: string,
+    job: Partial<FileJob> = {},
+  ): ProvenanceRecord {
+    const fileJob: FileJob = {
       v: 1,
       url: `https://files.dixa.io/private/org-1/${linkName}`,
       visibility: 'private',
@@ -108,13 +114,14 @@ export class VersionedBucket {
       conversationId,
       ...(name ? { name } : {}),
       source: 'webhook',
+      ...job,
     };
-    const key = objectKey(PREFIX, conversationId, new URL(job.url).pathname);
+    const key = objectKey(PREFIX, conversationId, new URL(fileJob.url).pathname);
     const body = Buffer.from(content);
     const sha256 = createHash('sha256').update(body).digest('hex');
     const now = new Date();
     const file = { key, bucket: BUCKET, contentType: 'text/plain', size: body.length, sha256 };
-    const record = buildRecord(job, { ...file, fetchedAt: now, archivedAt: now });
+    const record = buildRecord(fileJob, { ...file, fetchedAt: now, archivedAt: now });
     this.put(key, body);
     this.put(recordKey(key), Buffer.from(JSON.stringify(record)));
     return record;

@@ -510,6 +510,12 @@ describe('the stack with the default config', () => {
           Resource: index,
         },
         {
+          Sid: 'ReadHoldEvents',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: objectsArn(bucket, 'dixa/ledger/*/holds/*'),
+        },
+        {
           Sid: 'ReadObjectLockConfiguration',
           Effect: 'Allow',
           Action: 's3:GetBucketObjectLockConfiguration',
@@ -536,12 +542,13 @@ describe('the stack with the default config', () => {
       ]);
     });
 
-    it('cannot delete (or read) receipts or tombstones, nor touch hold events', () => {
+    it('cannot delete (or read) receipts or tombstones, and only reads hold events (to name the matters it refuses for)', () => {
       for (const folder of ['erasure-receipts', 'tombstones']) {
         const on = statements.filter((s) => JSON.stringify(s.Resource).includes(folder));
         expect(on.flatMap(actionsOf)).toEqual(['s3:PutObject']);
       }
-      expect(JSON.stringify(statements)).not.toContain('holds');
+      const onHolds = statements.filter((s) => JSON.stringify(s.Resource).includes('holds'));
+      expect(onHolds.flatMap(actionsOf)).toEqual(['s3:GetObject']);
       const onBucket = statements.filter(
         (s) => JSON.stringify(s.Resource) === JSON.stringify(getAtt(id('Archive/Bucket'))),
       );
@@ -863,6 +870,7 @@ describe('the stack with every option set', () => {
         getAtt(id('Archive/Bucket')),
         objects('conversations/*'),
         index,
+        objects('ledger/*/holds/*'),
         getAtt(id('Archive/Bucket')),
         objects('ledger/*/tombstones/*'),
         [objects('conversations/*'), ...index],
