@@ -5,6 +5,7 @@
 import { sendJobs } from '../../lambdas/aws/queue.ts';
 import { objectExists } from '../../lambdas/aws/storage.ts';
 import { UsageError } from '../../lambdas/commons/errors.ts';
+import { whoIsErasing } from '../../lambdas/compliance/caller-identity.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import {
   DEFAULT_API_BASE_URL,
@@ -17,9 +18,11 @@ import { parseDay, today } from '../../lambdas/dixa/windows.ts';
 import { MAX_SWEEP_DAYS } from '../../lambdas/sweep/config.ts';
 import {
   ANONYMIZATION_POLICIES,
+  type AnonymizationFinding,
   type AnonymizationPolicy,
   type CompletenessReport,
   type DayReport,
+  runFailed,
   writeReport,
 } from '../../lambdas/sweep/report.ts';
 import { DEFAULT_SWEEP_DAYS, runSweep, sweepWindow } from '../../lambdas/sweep/sweep.ts';
@@ -64,7 +67,9 @@ What it does:
 
 Options:
   --from, --to <day>           UTC days, both included (default: the last ${DEFAULT_SWEEP_DAYS} days up to today; at most ${MAX_SWEEP_DAYS} days)
-  --follow-anonymization <p>   ${ANONYMIZATION_POLICIES.join(' | ')} (default report): what to do with conversations Dixa anonymized
+  --follow-anonymization <p>   what to do with archived conversations Dixa anonymized and messages it redacted
+                               in the window: report (default: list them), erase (erase them as erase does,
+                               with a receipt; never a conversation under legal hold), off (do not ask Dixa)
   --json                       print the report as JSON (the default when stdout is not a terminal)
   --token-file <path>          file holding the Dixa API token (default: $DIXA_API_TOKEN)
 
@@ -72,7 +77,8 @@ ${S3_FLAGS_HELP}
 
 ${QUEUE_FLAGS_HELP}
 
-Exit status: 0 when every day was read and checked (complete or not), 1 when a day is unproven.
+Exit status: 0 when every day was read and checked (complete or not) and every anonymization followed, 1 when a
+day is unproven or the follower could not finish.
 
 Environment: DIXA_API_TOKEN, DIXA_EXPORTS_BASE_URL (default ${DEFAULT_EXPORTS_BASE_URL}), DIXA_API_BASE_URL (default
 ${DEFAULT_API_BASE_URL}), DIXA_FILES_BASE_URL, ARCHIVE_BUCKET, ARCHIVE_PREFIX, S3_ENDPOINT, JOB_QUEUE_URL, SQS_ENDPOINT.
@@ -141,6 +147,7 @@ async function sweep(flags: Flags, deps: SweepCommandDeps): Promise<number> {
       send: async (jobs, traceId) => {
         await sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId: `sweep ${traceId}` });
       },
+      erasedBy: () => whoIsErasing(archive.s3, archive.local),
     },
     {
       ...window,
@@ -154,7 +161,7 @@ async function sweep(flags: Flags, deps: SweepCommandDeps): Promise<number> {
     deps.stdout.write(`${JSON.stringify({ reportKey: key, ...report }, null, 2)}\n`);
   else deps.stdout.write(`${formatReport(report)}\n`);
   deps.stderr.write(`Report: s3://${archive.bucket}/${key}\n`);
-  return report.status === 'unproven' ? 1 : 0;
+  return runFailed(report) ? 1 : 0;
 }
 
 function windowFromFlags(flags: Flags, now: number): { from: string; to: string } {
@@ -203,5 +210,34 @@ export function formatReport(report: CompletenessReport): string {
   }
   const errors = report.days.flatMap((d) => d.errors.map((e) => `  ${d.day}  ${e}`));
   if (errors.length > 0) lines.push('', 'Unproven (nothing is claimed for these days):', ...errors);
+  lines.push('', ...formatAnonymization(report.anonymization));
   return lines.join('\n');
+}
+
+const ACTIONS: Record<AnonymizationFinding['action'], string> = {
+  listed: 'still archived (policy report)',
+  erased: 'erased',
+  held: 'under legal hold: not erased',
+  locked: 'Object Lock refuses the deletion: not erased',
+  unconfirmed: 'not confirmed by Dixa: nothing done',
+  failed: 'FAILED',
+};
+
+function formatAnonymization(section: CompletenessReport['anonymization']): string[] {
+  if (section.status === 'off') return ['Anonymization: not followed (--follow-anonymization off).'];
+  const findings = [...section.conversations, ...section.messages];
+  const lines = [
+    `Anonymization in Dixa (policy ${section.policy}): ${section.conversations.length} archived conversation(s) ` +
+      `anonymized, ${section.messages.length} archived message(s) redacted${section.status === 'unproven' ? ' — UNPROVEN' : ''}`,
+  ];
+  for (const f of findings) {
+    const what = f.messageId
+      ? `message ${f.messageId} of conversation ${f.conversationId}`
+      : `conversation ${f.conversationId}`;
+    const why = f.heldBy ? ` (${f.heldBy.map((m) => `"${m}"`).join(', ')})` : f.detail ? ` (${f.detail})` : '';
+    const receipt = f.receiptKey && f.action === 'erased' ? `; receipt ${f.receiptKey}` : '';
+    lines.push(`  ${what}, ${f.anonymizedAt}: ${f.files} file(s), ${ACTIONS[f.action]}${why}${receipt}`);
+  }
+  for (const error of section.errors) lines.push(`  not followed: ${error}`);
+  return lines;
 }

@@ -21,6 +21,8 @@ export interface ComplianceErasePolicyProps {
   archivePrefix: string;
   /** Allow s3:BypassGovernanceRetention; only meaningful (and only accepted by the config) with GOVERNANCE. */
   bypassGovernance: boolean;
+  /** Add the use of the archive's KMS key (default); off where the holder is granted it otherwise. */
+  useKey?: boolean;
 }
 
 export class ComplianceErasePolicy extends Construct {
@@ -104,7 +106,9 @@ export function erasureStatements(props: ComplianceErasePolicyProps): PolicyStat
     );
   }
   // Decrypt to read the provenance records; GenerateDataKey to write the receipt (S3 asks KMS for a data key).
-  statements.push(...archiveKeyStatements(archive, 'UseArchiveKey', ['kms:Decrypt', 'kms:GenerateDataKey']));
+  if (props.useKey !== false) {
+    statements.push(...archiveKeyStatements(archive, 'UseArchiveKey', ['kms:Decrypt', 'kms:GenerateDataKey']));
+  }
   return statements;
 }
 

@@ -1,8 +1,11 @@
 /**
  * The daily completeness sweep (lambdas/sweep/handler.ts), invoked by EventBridge Scheduler at `sweepSchedule`
  * (UTC hour; `none` creates the function but no schedule, for runs by hand). Its role may: read the Dixa secret,
- * send jobs to the job queue, see whether records exist under `<prefix>/conversations/`, read the ledger
- * (`<prefix>/ledger/`), and write completeness reports — nothing else; no delete, no other queue.
+ * send jobs to the job queue, see whether records exist under `<prefix>/conversations/` (and read them: the
+ * anonymization follower matches a redacted message's files by their records), read the ledger
+ * (`<prefix>/ledger/`: tombstones, failures, hold events), and write completeness reports — no delete, no other queue.
+ * Only with `followAnonymization: erase` does it also get exactly the erase policy's statements (without bypassing
+ * governance retention): the follower erases as `erase` does.
  */
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -15,6 +18,7 @@ import { completenessReportKey, conversationsRoot, ledgerPrefix } from '../../la
 import type { StackConfig } from '../config.ts';
 import { acknowledgeWildcardResource, nagRef } from '../nag.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
+import { acknowledgeErasureWildcards, erasureStatements } from './compliance-erase-policy.ts';
 import type { DixaSecret } from './dixa-secret.ts';
 import type { JobQueue } from './job-queue.ts';
 import { NodeFunction } from './node-function.ts';
@@ -89,6 +93,11 @@ export class SweepFunction extends Construct {
     );
     // SSE-KMS: Decrypt to read ledger entries, GenerateDataKey to write the report.
     archive.key?.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    if (settings.followAnonymization === 'erase') {
+      const erase = { archive, archivePrefix: settings.archivePrefix, bypassGovernance: false, useKey: false };
+      for (const statement of erasureStatements(erase)) fn.addToRolePolicy(statement);
+      acknowledgeErasureWildcards(fn.role ?? fn, archive, settings.archivePrefix);
+    }
 
     const bucket = nagRef(archive.bucket);
     acknowledgeWildcardResource(

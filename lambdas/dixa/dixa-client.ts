@@ -1,9 +1,12 @@
 /**
- * The two Dixa read APIs the backfill uses, behind one careful HTTP client:
- * - Message Export API `GET {exports}/v1/message_export` (`Authorization: Bearer <token>`), ≤ 10 requests a minute;
- * - message API `GET {api}/v1/conversations/{csid}/messages` (`Authorization: <token>`), ≤ 10 requests a second;
- * - end users `GET {api}/v1/endusers?email=|phone=|externalId=` and `GET {api}/v1/endusers/{id}/conversations`,
- *   paged (`pageKey`, `meta.next`), on the same token and so the same pacer as the message API.
+ * The Dixa read APIs the backfill, the sweep and the person lookup use, behind one careful HTTP client:
+ * - the Exports API (`Authorization: Bearer <token>`), ≤ 10 requests a minute for both of its endpoints:
+ *   `GET {exports}/v1/message_export` and `GET {exports}/v1/conversation_export` (anonymized conversations);
+ * - the Dixa API (`Authorization: <token>`), ≤ 10 requests a second: the message API
+ *   `GET {api}/v1/conversations/{csid}/messages`, the conversation resource `GET {api}/v1/conversations/{csid}`, the
+ *   organization's activity log `GET {api}/v1/conversations/activitylog` (paged), and end users
+ *   `GET {api}/v1/endusers?email=|phone=|externalId=` and `GET {api}/v1/endusers/{id}/conversations`, paged
+ *   (`pageKey`, `meta.next`).
  * Every attempt, retries included, takes a slot from that API's Pacer, so retries count against the limit.
  * 429 waits for Retry-After (seconds or an HTTP date) or backs off; 5xx, resets, timeouts and unreadable
  * bodies back off exponentially with jitter; 401/403 is fatal for the whole run; other 4xx fail the one request.
@@ -19,6 +22,10 @@ export const DEFAULT_EXPORTS_BASE_URL = 'https://exports.dixa.io';
 export const DEFAULT_API_BASE_URL = 'https://dev.dixa.io';
 export const EXPORT_REQUESTS_PER_MINUTE = 10;
 export const MESSAGE_API_REQUESTS_PER_SECOND = 10;
+/** Entries asked for per activity-log page (Dixa caps it as it likes; fewer pages, fewer requests). */
+export const ACTIVITY_PAGE_LIMIT = 1000;
+/** A runaway guard: a few days of an organization's activity log are far fewer pages. */
+const MAX_ACTIVITY_PAGES = 10_000;
 
 export type DixaApi = 'export' | 'messages';
 
@@ -93,6 +100,55 @@ export class DixaClient {
     return body;
   }
 
+  /**
+   * Conversation export rows updated within a window (`updated_after` / `updated_before`, with the same 1 ms widening
+   * as the message export: a superset of the window). A conversation Dixa anonymized carries `anonymized_at`.
+   */
+  async exportConversations(window: Window): Promise<unknown[]> {
+    const url = new URL('/v1/conversation_export', this.exportsBase);
+    const { created_after: after, created_before: before } = exportQuery(window);
+    url.searchParams.set('updated_after', after);
+    url.searchParams.set('updated_before', before);
+    const body = await this.getJson('export', url, `Bearer ${this.options.token}`);
+    if (!Array.isArray(body)) throw new DixaError(`${url.host} answered with ${describe(body)}, not a JSON array`);
+    return body;
+  }
+
+  /** The conversation resource (`data` of `GET /v1/conversations/{csid}`); undefined when Dixa does not know it (404). */
+  async conversation(csid: string): Promise<Record<string, unknown> | undefined> {
+    const url = new URL(`/v1/conversations/${encodeURIComponent(csid)}`, this.apiBase);
+    const body = await this.getJson('messages', url, this.options.token, { notFound: true });
+    if (body === NOT_FOUND) return undefined;
+    const data = body !== null && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw new DixaError(`${url.host} answered with ${describe(body)}, not {"data": {...}}`);
+    }
+    return data as Record<string, unknown>;
+  }
+
+  /**
+   * The organization's activity log between two times, one page at a time (`data`), following `meta.next` — a URL
+   * or a bare page key. Only the page key is taken from it: the token goes to the configured origin and nowhere else.
+   */
+  async *activityLog(from: Date, to: Date): AsyncGenerator<unknown[]> {
+    let pageKey: string | undefined;
+    for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
+      const url = new URL('/v1/conversations/activitylog', this.apiBase);
+      url.searchParams.set('fromDatetime', from.toISOString());
+      url.searchParams.set('toDatetime', to.toISOString());
+      url.searchParams.set('pageLimit', String(ACTIVITY_PAGE_LIMIT));
+      if (pageKey) url.searchParams.set('pageKey', pageKey);
+      const body = await this.getJson('messages', url, this.options.token);
+      const { data, meta } = (body ?? {}) as { data?: unknown; meta?: { next?: unknown } | null };
+      if (!Array.isArray(data)) throw new DixaError(`${url.host} answered with ${describe(body)}, not {"data": [...]}`);
+      yield data;
+      const next = meta?.next;
+      pageKey = typeof next === 'string' && next !== '' ? nextPageKey(next) : undefined;
+      if (!pageKey) return;
+    }
+    throw new DixaError(`the activity log did not end within ${MAX_ACTIVITY_PAGES} pages`);
+  }
+
   /** The messages of one conversation (`data` of the message API's answer). */
   async conversationMessages(csid: string): Promise<unknown[]> {
     const url = new URL(`/v1/conversations/${encodeURIComponent(csid)}/messages`, this.apiBase);
@@ -151,7 +207,7 @@ export class DixaClient {
     return url;
   }
 
-  private async getJson(api: DixaApi, url: URL, authorization: string): Promise<unknown> {
+  private async getJson(api: DixaApi, url: URL, authorization: string, { notFound = false } = {}): Promise<unknown> {
     const {
       maxAttempts = 8,
       baseBackoffMs = 2_000,
@@ -200,6 +256,7 @@ export class DixaClient {
           continue;
         }
       }
+      if (status === 404 && notFound) return NOT_FOUND;
       if (status === 401 || status === 403) {
         throw new DixaError(`Dixa rejected the API token: ${answered}${detail(text)}`, true);
       }
@@ -221,6 +278,15 @@ export class DixaClient {
     }
     throw new DixaError(`gave up after ${maxAttempts} attempts, last: ${lastProblem}`);
   }
+}
+
+/** What `getJson` returns for a 404 its caller expects (an unknown conversation). */
+const NOT_FOUND = Symbol('not found');
+
+/** The page key of `meta.next`: the `pageKey` parameter of a URL, or the value itself when it is no URL. */
+function nextPageKey(next: string): string | undefined {
+  if (!URL.canParse(next)) return next;
+  return new URL(next).searchParams.get('pageKey') || undefined;
 }
 
 /** Retry-After as delay-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */

@@ -1,7 +1,8 @@
 /**
  * The sweep Lambda, run daily by EventBridge Scheduler: sweeps the last SWEEP_DAYS days (lambdas/sweep/sweep.ts),
- * writes the completeness report, publishes one metric per count, and fails the invocation when any day is
- * unproven, so the "sweep failed" alarm fires. The Dixa token comes from the stack's secret.
+ * follows Dixa's anonymization (FOLLOW_ANONYMIZATION), writes the completeness report, publishes one metric per
+ * count, and fails the invocation when any day or the follower is unproven, so the "sweep failed" alarm fires. The
+ * Dixa token comes from the stack's secret; the follower's erasure receipts name the function's role (STS).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -11,10 +12,11 @@ import { secretSourceFromEnv } from '../aws/secrets.ts';
 import { objectExists } from '../aws/storage.ts';
 import { logger, metrics } from '../commons/powertools.ts';
 import type { Archive } from '../compliance/archive.ts';
+import { callerArn } from '../compliance/caller-identity.ts';
 import { DixaClient, DixaError } from '../dixa/dixa-client.ts';
 import { systemClock } from '../dixa/pacer.ts';
 import { sweepConfigFromEnv } from './config.ts';
-import { type CompletenessReport, writeReport } from './report.ts';
+import { type CompletenessReport, runFailed, writeReport } from './report.ts';
 import { runSweep, type SweepDeps, sweepWindow } from './sweep.ts';
 
 /** Kept back from the Lambda timeout to write the report and the metrics after the last day. */
@@ -42,24 +44,43 @@ export function createSweepHandler(load: () => SweepRun) {
     );
     const reportKey = await writeReport(deps.archive, report);
     publish(report);
-    logger.info('sweep finished', { reportKey, status: report.status, ...report.totals });
-    if (report.status === 'unproven') {
-      const errors = report.days.flatMap((d) => d.errors);
-      throw new Error(`the sweep could not prove ${report.totals.unprovenDays} day(s): ${errors[0] ?? 'unknown'}`);
+    logger.info('sweep finished', {
+      reportKey,
+      status: report.status,
+      anonymization: report.anonymization.status,
+      ...report.totals,
+    });
+    if (runFailed(report)) {
+      const errors = [...report.days.flatMap((d) => d.errors), ...report.anonymization.errors];
+      const days = report.totals.unprovenDays;
+      const what = days > 0 ? `could not prove ${days} day(s)` : 'could not follow every anonymization';
+      throw new Error(`the sweep ${what}: ${errors[0] ?? 'unknown'}`);
     }
     return { reportKey, status: report.status };
   };
 }
 
-/** An empty secret fails every day with one clear reason instead of asking Dixa with no token. */
+/** An empty secret fails every day (and the follower) with one clear reason instead of asking Dixa with no token. */
+const noTokenError = () => new DixaError('no Dixa API token in the stack secret (apiToken is empty)', true);
 const noToken: SweepDeps['dixa'] = {
   async exportMessages() {
-    throw new DixaError('no Dixa API token in the stack secret (apiToken is empty)', true);
+    throw noTokenError();
+  },
+  async exportConversations() {
+    throw noTokenError();
+  },
+  async conversation() {
+    throw noTokenError();
+  },
+  // biome-ignore lint/correctness/useYield: it fails before any page, like Dixa refusing the token
+  async *activityLog() {
+    throw noTokenError();
   },
 };
 
 function publish(report: CompletenessReport): void {
   const t = report.totals;
+  const followed = [...report.anonymization.conversations, ...report.anonymization.messages];
   const counts: [string, number][] = [
     ['SweepLinkedFiles', t.linked],
     ['SweepArchivedFiles', t.archived],
@@ -69,6 +90,11 @@ function publish(report: CompletenessReport): void {
     ['SweepNotArchivableLinks', t.notArchivable],
     ['SweepErrors', t.errors],
     ['SweepUnprovenDays', t.unprovenDays],
+    ['AnonymizedConversations', report.anonymization.conversations.length],
+    ['RedactedMessages', report.anonymization.messages.length],
+    ['AnonymizationErased', followed.filter((f) => f.action === 'erased').length],
+    ['AnonymizationHeld', followed.filter((f) => f.action === 'held').length],
+    ['AnonymizationErrors', report.anonymization.errors.length],
   ];
   for (const [name, value] of counts) metrics.addMetric(name, MetricUnit.Count, value);
   metrics.publishStoredMetrics();
@@ -92,6 +118,7 @@ function runFromEnv(): SweepRun {
         send: async (jobs, traceId) => {
           await sendJobs(sqs, config.jobQueueUrl, jobs, { traceId });
         },
+        erasedBy: () => callerArn(s3),
         // Shorter patience than the CLI's: a Lambda has 15 minutes for every day and the report.
         dixa: (token) =>
           new DixaClient({

@@ -5,9 +5,12 @@
  *   complete   every linked file is archived (or was erased on request): the archive holds the day;
  *   incomplete some were missing (queued now: webhooks missed them) or failed for good (waiting in the DLQ);
  *   unproven   the day could not be read or checked completely (Dixa or S3 failed): nothing is claimed for it.
+ * The `anonymization` section lists the archived conversations Dixa anonymized and the archived messages it redacted
+ * (lambdas/sweep/anonymization.ts), and what the `followAnonymization` policy did with each.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Archive } from '../compliance/archive.ts';
+import type { ErasureReceipt } from '../compliance/erase.ts';
 import { completenessReportKey } from '../core/keys.ts';
 
 export const REPORT_VERSION = 1;
@@ -48,6 +51,46 @@ export interface DayReport extends FileCounts {
   errors: string[];
 }
 
+/**
+ * What the follower did with one anonymized conversation or redacted message that has files in the archive:
+ *   listed       policy `report`: nothing changed, the files stay archived;
+ *   erased       policy `erase`: erased as `erase` does it (tombstone, receipt);
+ *   held         a legal hold holds the conversation: never erased by the follower (`heldBy` names the matters);
+ *   locked       Object Lock retention or an S3 legal hold refuses the deletion (nothing deleted; `detail` says until when);
+ *   unconfirmed  the conversation export says anonymized, the conversation resource does not: nothing done;
+ *   failed       Dixa or S3 failed (`detail`); the run is unproven and tomorrow's run tries again.
+ */
+export type FollowAction = 'listed' | 'erased' | 'held' | 'locked' | 'unconfirmed' | 'failed';
+
+export interface AnonymizationFinding {
+  conversationId: string;
+  /** For a redacted message: its id (the files whose records name it). */
+  messageId?: string;
+  /** When Dixa anonymized the conversation or redacted the message. */
+  anonymizedAt: string;
+  /** Archived files concerned: the conversation's, or the message's. */
+  files: number;
+  /** For a redacted message: how many files Dixa says it deleted. */
+  dixaDeletedFiles?: number;
+  action: FollowAction;
+  heldBy?: string[];
+  /** The erasure receipt, when erased. */
+  receiptKey?: string;
+  /** Why it was not erased (locked, unconfirmed, failed). */
+  detail?: string;
+  /** An erasure whose receipt could not be stored: the receipt itself, kept here. */
+  unsavedReceipt?: ErasureReceipt;
+}
+
+export interface AnonymizationReport {
+  policy: AnonymizationPolicy;
+  /** checked: Dixa was asked and every finding handled; unproven: something could not be (see `errors`); off: not asked. */
+  status: 'checked' | 'unproven' | 'off';
+  conversations: AnonymizationFinding[];
+  messages: AnonymizationFinding[];
+  errors: string[];
+}
+
 export interface CompletenessReport {
   reportVersion: typeof REPORT_VERSION;
   /** First and last UTC day of the window, both included. */
@@ -59,10 +102,17 @@ export interface CompletenessReport {
   bucket: string;
   prefix: string;
   followAnonymization: AnonymizationPolicy;
-  /** The worst day: complete only when every day is. */
+  /** The worst day: complete only when every day is (the anonymization follower has a status of its own). */
   status: DayStatus;
   totals: FileCounts & { messages: number; errors: number; unprovenDays: number };
   days: DayReport[];
+  /** Conversations Dixa anonymized and messages it redacted, among the archived ones, and what was done. */
+  anonymization: AnonymizationReport;
+}
+
+/** Whether the run proved everything it set out to: every day read and checked, and the follower done. */
+export function runFailed(report: CompletenessReport): boolean {
+  return report.status === 'unproven' || report.anonymization.status === 'unproven';
 }
 
 export const emptyCounts = (): FileCounts => ({

@@ -5,6 +5,10 @@
  * conversation's tombstone), failed for good (a failure marker) — and queues only the rest. The scheduled Lambda
  * and `dixa-archiver sweep` both run this.
  *
+ * Before the days, the anonymization follower (anonymization.ts) looks for conversations Dixa anonymized and
+ * messages it redacted among the archived ones and applies the `followAnonymization` policy; the day checks then see
+ * what it erased (counted `erased`).
+ *
  * Two sweeps at once are harmless rather than prevented: both may queue the same missing file, and the archiver
  * stores it once (the key is deterministic, every write is conditional, a job whose record exists is a no-op).
  */
@@ -21,6 +25,7 @@ import { exportUnits, runBackfill, type UnitResult, type WorkUnit } from '../dix
 import { type DixaClient, DixaError } from '../dixa/dixa-client.ts';
 import type { Clock } from '../dixa/pacer.ts';
 import { planWindows } from '../dixa/windows.ts';
+import { followAnonymization } from './anonymization.ts';
 import {
   type AnonymizationPolicy,
   type CompletenessReport,
@@ -37,7 +42,7 @@ export const DEFAULT_SWEEP_DAYS = 3;
 const CHECKS_IN_FLIGHT = 8;
 
 export interface SweepDeps {
-  dixa: Pick<DixaClient, 'exportMessages'>;
+  dixa: Pick<DixaClient, 'exportMessages' | 'exportConversations' | 'conversation' | 'activityLog'>;
   archive: Archive;
   files: FilesOrigin;
   /** Puts jobs on the job queue; throws when they cannot all be queued. */
@@ -45,6 +50,8 @@ export interface SweepDeps {
   /** Whether the record at `key` exists (the archiver's own "already archived?" check). */
   exists: (key: string) => Promise<boolean>;
   clock: Pick<Clock, 'now'>;
+  /** Who erases, for the receipts of the anonymization follower (policy `erase`); asked only when it erases. */
+  erasedBy: () => Promise<string>;
 }
 
 export interface SweepOptions {
@@ -76,6 +83,10 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   const { archive, clock } = deps;
   const startedAt = new Date(clock.now()).toISOString();
   const windows = planWindows(options.from, options.to, 1);
+  const anonymization = await followAnonymization(
+    { dixa: deps.dixa, archive, erasedBy: deps.erasedBy, clock },
+    { from: options.from, to: options.to, policy: options.followAnonymization, deadline: options.deadline },
+  );
   const tallies = new Map<string, DayTally>();
   const ledgers = ledgerCache(archive);
   const failures = new Map<string, Promise<Map<string, FailureMarker>>>();
@@ -191,5 +202,6 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     status: overallStatus(report),
     totals: totalsOf(report),
     days: report,
+    anonymization,
   };
 }

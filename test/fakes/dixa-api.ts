@@ -3,10 +3,16 @@
  * - `GET /v1/message_export?created_after=&created_before=` (Message Export API): `Authorization: Bearer <token>`
  *   (or the Basic `bearer:<token>` form), a bare JSON array, 400 beyond 31 days, its own limit of 10 requests in
  *   any sliding minute (429 + Retry-After);
- * - `GET /v1/conversations/{csid}/messages` (message API): `Authorization: <token>`, `{ data: [...] }`, 10 per second.
+ * - `GET /v1/conversations/{csid}/messages` (message API): `Authorization: <token>`, `{ data: [...] }`, 10 per second;
  * - `GET /v1/endusers?email=|phone=|externalId=` and `GET /v1/endusers/{id}/conversations` (end users, added with
  *   `addEndUser`): `Authorization: <token>`, paged with `pageLimit`/`pageKey` and `meta.next` (a path, a URL or a bare page key),
  *   400 for email and phone together, 404 for an unknown user; same token, so the same 10 per second as the message API.
+ * - for the anonymization follower: the conversation export `GET /v1/conversation_export?updated_after=&updated_before=`
+ *   (as the message export: Bearer, a bare array with `anonymized_at`, 31 days, the same limit, shared), the
+ *   conversation resource `GET /v1/conversations/{csid}` (`_type: AnonymizedConversation` + `anonymizedAt` once
+ *   anonymized) and the activity log `GET /v1/conversations/activitylog?fromDatetime=&toDatetime=&pageLimit=&pageKey=`
+ *   (paged with an opaque page key, the server capping pageLimit; `ConversationMessageRedacted` among other entries),
+ *   both with the message API's auth and limit. Tests anonymize conversations and redact messages with methods.
  * Rows are generated deterministically from a seed (so a year needs no fixture files) in the shapes of
  * /work/shared/dixa-api.md, and the fake knows its own ground truth: which valid file links it handed out and how
  * many invalid ones. Time comes from an injectable clock so rate-limit tests run on fake time. Faults (any status,
@@ -41,6 +47,7 @@ export interface FakeEndUser {
   additionalPhoneNumbers?: string[];
   conversations: number[];
 }
+export type FakeRoute = 'message-export' | 'conversation-export' | 'messages' | 'conversation' | 'activitylog';
 export type FakeKind = 'attachment' | 'recording' | 'voicemail' | 'inline-image' | 'original-email' | 'email-content';
 
 /** A file link the fake handed out that the pipeline must archive (url as normalized against the files host). */
@@ -81,6 +88,7 @@ export type Fault = { status: number; retryAfter?: string; body?: string } | { r
 
 export interface RecordedRequest {
   api: FakeApi | 'unknown';
+  route?: FakeRoute;
   path: string;
   query: Record<string, string>;
   at: number;
@@ -111,6 +119,10 @@ export interface FakeDixaOptions {
   endUsersPageSize?: number;
   /** How `meta.next` names the next page: a path with its query (default), an absolute URL, or a bare page key. */
   nextPage?: 'path' | 'url' | 'key';
+  /** The most activity-log entries one page holds, whatever pageLimit asks (small, so tests cross pages). Default 2. */
+  activityPageMax?: number;
+  /** How `meta.next` names the next activity-log page: a URL (default) or the bare page key. */
+  activityNext?: 'url' | 'key';
 }
 
 export interface Generated<Row> {
@@ -133,6 +145,13 @@ export interface FakeDixaApi {
   /** Ground truth: export rows with start ≤ created_at < end, and their files. */
   exportData(startMs: number, endMs: number): Generated<ExportRow>;
   conversationData(csid: string): Generated<MessageRow>;
+  /** Dixa anonymizes a conversation at `atMs`: the resource, the conversation export and its update time change. */
+  anonymizeConversation(csid: string, atMs: number): void;
+  /**
+   * Dixa redacts one message at `atMs`: an activity-log entry `ConversationMessageRedacted`, and the message's text
+   * and files disappear from the message export.
+   */
+  redactMessage(csid: string, messageId: string, atMs: number, numberOfDeletedFiles: number): void;
   /** Dixa knows this end user (replaces one with the same id). */
   addEndUser(user: FakeEndUser): void;
   /** The most requests to `api` (or to any of several; any outcome) that fell in one sliding window of `windowMs`. */
@@ -185,22 +204,54 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
   const standing: { api: FakeApi; match: (url: URL) => boolean; fault: Fault }[] = [];
   const requests: RecordedRequest[] = [];
   const missing = new Set(options.missingConversations ?? []);
+  const anonymized = new Map<string, number>();
+  const redacted = new Set<string>();
+  const activity: { at: number; entry: Record<string, unknown> }[] = [];
+  let activitySequence = 0;
+  const logActivity = (at: number, activityType: string, csid: string, attributes: Record<string, unknown>) => {
+    activity.push({
+      at,
+      entry: {
+        id: `activity-${++activitySequence}`,
+        activityTimestamp: new Date(at).toISOString(),
+        activityType,
+        conversationId: Number(csid),
+        author: { id: 'agent-1', name: 'Ada Agent' },
+        attributes,
+      },
+    });
+    activity.sort((a, b) => a.at - b.at);
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const at = clock.now();
     const conversation = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
     const userConversations = /^\/v1\/endusers\/([^/]+)\/conversations$/.exec(url.pathname);
-    const api: FakeApi | 'unknown' =
+    const resource = /^\/v1\/conversations\/(\d+)$/.exec(url.pathname);
+    const route: FakeRoute | undefined =
       url.pathname === '/v1/message_export'
+        ? 'message-export'
+        : url.pathname === '/v1/conversation_export'
+          ? 'conversation-export'
+          : url.pathname === '/v1/conversations/activitylog'
+            ? 'activitylog'
+            : conversation
+              ? 'messages'
+              : resource
+                ? 'conversation'
+                : undefined;
+    const api: FakeApi | 'unknown' =
+      route === 'message-export' || route === 'conversation-export'
         ? 'export'
-        : conversation
+        : route
           ? 'messages'
           : url.pathname === '/v1/endusers' || userConversations
             ? 'endusers'
             : 'unknown';
     const record: RecordedRequest = {
       api,
+      ...(route ? { route } : {}),
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       at,
@@ -322,6 +373,51 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
         ),
       );
     }
+    if (route === 'conversation') {
+      const csid = resource![1]!;
+      if (missing.has(csid)) return send(404, { message: `Conversation ${csid} not found` });
+      const anonymizedAt = anonymized.get(csid);
+      const base = { id: Number(csid), requesterId: uuidOf(csid), channel: 'Email', createdAt: '2024-12-01T09:00:00Z' };
+      return send(200, {
+        data:
+          anonymizedAt === undefined
+            ? { ...base, _type: 'EmailConversation', state: 'Closed' }
+            : // Dixa's own time format, as in its API reference: ISO 8601 with a zone suffix.
+              {
+                ...base,
+                _type: 'AnonymizedConversation',
+                anonymizedAt: `${new Date(anonymizedAt).toISOString()}[GMT]`,
+              },
+      });
+    }
+    if (route === 'activitylog') {
+      const from = Date.parse(url.searchParams.get('fromDatetime') ?? '');
+      const to = Date.parse(url.searchParams.get('toDatetime') ?? '');
+      if (Number.isNaN(from) || Number.isNaN(to)) {
+        return send(400, { message: 'fromDatetime and toDatetime are required (ISO 8601)' });
+      }
+      const entries = activity.filter((e) => e.at >= from && e.at <= to).map((e) => e.entry);
+      let start = 0;
+      const key = url.searchParams.get('pageKey');
+      if (key) {
+        const decoded = JSON.parse(Buffer.from(key, 'base64').toString() || '{}') as { offset?: unknown };
+        if (typeof decoded.offset !== 'number') return send(400, { message: 'Invalid pageKey' });
+        start = decoded.offset;
+      }
+      const asked = Number(url.searchParams.get('pageLimit') ?? '50') || 50;
+      const size = Math.min(asked, options.activityPageMax ?? 2);
+      const nextKey = Buffer.from(JSON.stringify({ offset: start + size })).toString('base64');
+      const next = new URL(url.pathname, 'https://dev.dixa.io');
+      for (const name of ['fromDatetime', 'toDatetime', 'pageLimit']) {
+        const value = url.searchParams.get(name);
+        if (value !== null) next.searchParams.set(name, value);
+      }
+      next.searchParams.set('pageKey', nextKey);
+      return send(200, {
+        data: entries.slice(start, start + size),
+        meta: start + size < entries.length ? { next: options.activityNext === 'key' ? nextKey : next.href } : {},
+      });
+    }
 
     if (api === 'messages') {
       const csid = decodeURIComponent(conversation![1]!);
@@ -329,19 +425,38 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
       return send(200, { data: generator.conversation(csid).rows });
     }
 
-    const after = parseBound(url.searchParams.get('created_after'));
-    const before = parseBound(url.searchParams.get('created_before'));
+    const field = route === 'conversation-export' ? 'updated' : 'created';
+    const after = parseBound(url.searchParams.get(`${field}_after`));
+    const before = parseBound(url.searchParams.get(`${field}_before`));
     if (after === undefined || before === undefined) {
-      return send(400, { message: 'created_after and created_before are required (YYYY-MM-DD or unix ms)' });
+      return send(400, { message: `${field}_after and ${field}_before are required (YYYY-MM-DD or unix ms)` });
     }
     if (before < after) return send(400, { message: 'created_before must not be before created_after' });
     if (before - after > MAX_SPAN_MS) {
       return send(400, { message: 'The period between created_after and created_before must not exceed 31 days' });
     }
     const exclusive = options.boundaries === 'exclusive';
+    const inRange = (at: number) => (exclusive ? at > after && at < before : at >= after && at <= before);
+    if (route === 'conversation-export') {
+      // Conversations updated in the range: those with a message then (never anonymized), and those anonymized then.
+      const rows = new Map<number, Record<string, unknown>>();
+      for (const row of generator.exportRange(after, before + 1).rows) {
+        if (inRange(row.created_at) && !anonymized.has(String(row.csid))) {
+          rows.set(row.csid, conversationRow(row.csid, row.created_at, null));
+        }
+      }
+      for (const [csid, at] of anonymized)
+        if (inRange(at)) rows.set(Number(csid), conversationRow(Number(csid), at, at));
+      return send(200, [...rows.values()]);
+    }
     const rows = generator
       .exportRange(after, before + 1)
-      .rows.filter((row) => (exclusive ? row.created_at > after && row.created_at < before : true));
+      .rows.filter((row) => (exclusive ? row.created_at > after && row.created_at < before : true))
+      .map((row) =>
+        redacted.has(row.id)
+          ? { ...row, text: null, attached_files: [], recording_url: null, voicemail_url: null }
+          : row,
+      );
     return send(200, rows);
   };
 
@@ -371,6 +486,18 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
       standing.length = 0;
     },
     exportData: (startMs, endMs) => generator.exportRange(startMs, endMs),
+    anonymizeConversation(csid, atMs) {
+      anonymized.set(csid, atMs);
+    },
+    redactMessage(csid, messageId, atMs, numberOfDeletedFiles) {
+      redacted.add(messageId);
+      logActivity(atMs - 1, 'ConversationNoteAdded', csid, { noteId: `note-${messageId}` }); // a real log has others too
+      logActivity(atMs, 'ConversationMessageRedacted', csid, {
+        messageId,
+        wasTextRedacted: true,
+        numberOfDeletedFiles,
+      });
+    },
     conversationData: (csid) => generator.conversation(csid),
     maxRequestsInWindow(api, windowMs) {
       const apis: string[] = Array.isArray(api) ? api : [api];
@@ -389,6 +516,23 @@ export async function startFakeDixaApi(options: FakeDixaOptions, port = 0): Prom
       }),
   };
 }
+
+/** A conversation export row, in the documented shape (a subset of its fields); anonymized rows lose the requester. */
+function conversationRow(csid: number, updatedAt: number, anonymizedAt: number | null): Record<string, unknown> {
+  return {
+    id: csid,
+    created_at: updatedAt - DAY_MS,
+    updated_at: updatedAt,
+    initial_channel: 'email',
+    requester_id: uuidOf(String(csid)),
+    requester_name: anonymizedAt === null ? 'Carl Customer' : null,
+    requester_email: anonymizedAt === null ? 'carl@example.org' : null,
+    closed_at: updatedAt,
+    anonymized_at: anonymizedAt,
+  };
+}
+
+const uuidOf = (seed: string) => uuid(prng(hash('uuid', seed)));
 
 function authorized(api: FakeApi, header: string | undefined, token: string): boolean {
   if (api !== 'export') return header === token;

@@ -137,6 +137,7 @@ export async function seedReport(
     status: overallStatus(full),
     totals: totalsOf(full),
     days: full,
+    anonymization: { policy: 'report', status: 'checked', conversations: [], messages: [], errors: [] },
   };
   await writeReport({ s3: emulator.s3, bucket: BUCKET, prefix: PREFIX }, report);
   return report;

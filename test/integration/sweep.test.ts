@@ -6,16 +6,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSweepCommand } from '../../cli/commands/sweep.ts';
 import { failureKey, ledgerPrefix, linkHash } from '../../lambdas/core/keys.ts';
-import type { CompletenessReport } from '../../lambdas/sweep/report.ts';
-import { createFakeClock, DAY_MS, type ExpectedFile, type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import {
+  createFakeClock,
+  DAY_MS,
+  type ExpectedFile,
+  type FakeClock,
+  type FakeDixaApi,
+  startFakeDixaApi,
+} from '../fakes/dixa-api.ts';
 import { SWEEP_API_TOKEN } from '../fakes/test-secrets.ts';
 import { BUCKET, fileJob, type Harness, PREFIX, startHarness } from './archiver-harness.ts';
+import { runSweepCommand } from './sweep-cli.ts';
 
 const TOKEN = SWEEP_API_TOKEN;
 const NOW = Date.UTC(2025, 0, 15, 12);
@@ -26,13 +31,16 @@ let harness: Harness;
 let dixa: FakeDixaApi;
 let dir: string;
 let expected: ExpectedFile[];
+/** One clock for the fake Dixa and the CLI: Dixa's limits are measured on the time the client waits. */
+let clock: FakeClock;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sweep-'));
   harness = await startHarness({ token: TOKEN, idleTimeoutMs: 10_000, maxReceiveCount: 2 });
+  clock = createFakeClock(NOW);
   dixa = await startFakeDixaApi({
     token: TOKEN,
-    clock: createFakeClock(NOW),
+    clock,
     filesBaseUrl: harness.files.baseUrl,
     messagesPerDay: 6,
   });
@@ -44,37 +52,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function sweep(
-  args: string[] = [],
-): Promise<{ code: number; report: CompletenessReport & { reportKey: string }; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const command = createSweepCommand({
-    env: {
-      DIXA_API_TOKEN: TOKEN,
-      DIXA_EXPORTS_BASE_URL: dixa.url,
-      DIXA_API_BASE_URL: dixa.url,
-      DIXA_FILES_BASE_URL: harness.files.baseUrl,
-    },
-    stdout,
-    stderr,
-    clock: createFakeClock(NOW),
-    random: () => 0.5,
-    queueTarget: () => ({ sqs: harness.sqs, queueUrl: harness.config.jobQueueUrl, local: true }),
-    s3Target: () => ({ s3: harness.s3, bucket: BUCKET, prefix: PREFIX, local: true }),
-  });
-  const code = await command.run(['--json', ...args]);
-  return { code, report: JSON.parse(stdout.text), stderr: stderr.text };
-}
+const sweep = (args: string[] = []) => runSweepCommand({ harness, dixa, clock, token: TOKEN }, args);
 
 const serveAll = (files = expected) => {
   for (const file of files) harness.files.addFile(new URL(file.url).pathname, { size: 2_000 });

@@ -135,6 +135,65 @@ describe('DixaClient against the fake Dixa APIs', () => {
   });
 });
 
+describe('DixaClient: what the anonymization follower asks', () => {
+  it('asks the conversation export by update time, with the Bearer token and the export limit', async () => {
+    const { api, dixa } = await setup();
+    api.anonymizeConversation('4242', march!.startMs + 3_600_000);
+    const rows = (await dixa.exportConversations(march!)) as { id: number; anonymized_at: number | null }[];
+    expect(rows.find((r) => r.id === 4242)).toMatchObject({ anonymized_at: march!.startMs + 3_600_000 });
+    expect(api.requests[0]).toMatchObject({
+      route: 'conversation-export',
+      api: 'export',
+      query: { updated_after: String(march!.startMs - 1), updated_before: String(march!.endMs) },
+    });
+  });
+
+  it('reads the conversation resource, and an unknown conversation (404) as undefined', async () => {
+    const { api, dixa } = await setup({ missingConversations: ['404'] });
+    api.anonymizeConversation('4242', Date.UTC(2025, 0, 1));
+    expect(await dixa.conversation('4242')).toMatchObject({
+      id: 4242,
+      _type: 'AnonymizedConversation',
+      anonymizedAt: '2025-01-01T00:00:00.000Z[GMT]',
+    });
+    expect(await dixa.conversation('4243')).toMatchObject({ _type: 'EmailConversation' });
+    expect(await dixa.conversation('404')).toBeUndefined();
+    expect(api.requests.map((r) => [r.route, r.status])).toEqual([
+      ['conversation', 200],
+      ['conversation', 200],
+      ['conversation', 404],
+    ]);
+  });
+
+  it.each(['url', 'key'] as const)('pages through the activity log when meta.next is a %s', async (form) => {
+    const { api, dixa } = await setup({ activityPageMax: 2, activityNext: form });
+    const from = new Date(Date.UTC(2025, 0, 13));
+    for (let i = 0; i < 3; i++) api.redactMessage('4242', `m${i}`, from.getTime() + 1000 * (i + 1), i);
+    const pages: unknown[][] = [];
+    for await (const page of dixa.activityLog(from, new Date(Date.UTC(2025, 0, 14)))) pages.push(page);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 2]); // six entries: each redaction beside another entry
+    const asked = api.requests.map((r) => r.query);
+    expect(asked[0]).toEqual({
+      fromDatetime: from.toISOString(),
+      toDatetime: '2025-01-14T00:00:00.000Z',
+      pageLimit: '1000',
+    });
+    expect(asked.slice(1).every((q) => typeof q.pageKey === 'string' && q.pageKey.length > 0)).toBe(true);
+    expect(api.maxRequestsInWindow('messages', 1_000)).toBeLessThanOrEqual(10);
+  });
+
+  it('takes only the page key from meta.next: a next page on another host is asked of the configured one', async () => {
+    const { api, dixa } = await setup({ activityPageMax: 1 });
+    api.redactMessage('4242', 'm1', Date.UTC(2025, 0, 13, 1), 1); // two entries: two pages
+    const pages: unknown[][] = [];
+    for await (const page of dixa.activityLog(new Date(Date.UTC(2025, 0, 13)), new Date(Date.UTC(2025, 0, 14)))) {
+      pages.push(page);
+    }
+    expect(pages).toHaveLength(2);
+    expect(api.requests).toHaveLength(2); // the fake's next URL names https://dev.dixa.io; the request came here
+  });
+});
+
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2025, 0, 1);
   it('reads delay-seconds and HTTP dates, and ignores what it cannot read', () => {

@@ -133,6 +133,50 @@ describe('the sweep configured', () => {
     expect(missed!.Properties.Threshold).toBe(250);
   });
 
+  it('followAnonymization erase: the role gets exactly the erase policy’s statements, never a bypass', () => {
+    const { statements, id, template } = sweepOf({
+      followAnonymization: 'erase',
+      objectLockMode: 'GOVERNANCE',
+      objectLockDays: '30',
+      eraseBypassGovernance: 'true', // people may bypass; the follower never does
+    });
+    const erasePolicy = template.toJSON().Resources[id('ComplianceErase/Policy')].Properties.PolicyDocument
+      .Statement as Statement[];
+    const expected = erasePolicy.filter((s) => !['BypassGovernanceRetention', 'UseArchiveKey'].includes(s.Sid!));
+    const bySid = new Map(statements.map((s) => [s.Sid, s]));
+    for (const statement of expected) expect(bySid.get(statement.Sid), statement.Sid).toEqual(statement);
+    expect(statements.flatMap(actionsOf)).not.toContain('s3:BypassGovernanceRetention');
+    expect(statements.flatMap(actionsOf).filter((a) => /PutObjectLegalHold|PutObjectRetention/.test(a))).toEqual([]);
+    const bucket = id('Archive/Bucket');
+    const deleting = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:Delete')));
+    expect(deleting.map((s) => s.Resource)).toEqual([
+      [
+        objectsArn(bucket, 'dixa/conversations/*'),
+        objectsArn(bucket, 'dixa/ledger/*/failures/*'),
+        objectsArn(bucket, 'dixa/ledger/*/people/*'),
+        objectsArn(bucket, 'dixa/people/*'),
+      ],
+    ]);
+    const writing = statements.filter((s) => actionsOf(s).includes('s3:PutObject')).map((s) => s.Resource);
+    expect(writing).toEqual([
+      objectsArn(bucket, 'dixa/reports/completeness/*'),
+      objectsArn(bucket, 'dixa/ledger/*/tombstones/*'),
+      objectsArn(bucket, 'dixa/erasure-receipts/*'),
+    ]);
+  });
+
+  it('followAnonymization report or off: the role can delete nothing and write no tombstone or receipt', () => {
+    for (const followAnonymization of ['report', 'off']) {
+      const actions = sweepOf({ followAnonymization }).statements.flatMap(actionsOf);
+      expect(
+        actions.filter((a) => /Delete|Bypass|LegalHold|Retention/.test(a)),
+        followAnonymization,
+      ).toEqual([]);
+      const resources = JSON.stringify(sweepOf({ followAnonymization }).statements.map((s) => s.Resource));
+      expect(resources).not.toMatch(/tombstones|erasure-receipts/);
+    }
+  });
+
   it('sweepSchedule none: the function exists for runs by hand, but nothing schedules it', () => {
     const { template, fn } = sweepOf({ sweepSchedule: 'none' });
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);

@@ -18,6 +18,7 @@ let bucket: VersionedBucket;
 let sent: string[];
 let exportCalls: string[];
 beforeEach(() => {
+  activityFails = false;
   bucket = new VersionedBucket();
   sent = [];
   exportCalls = [];
@@ -28,6 +29,8 @@ afterEach(() => {
   bucket.restore();
   vi.restoreAllMocks();
 });
+
+let activityFails = false;
 
 function run(overrides: Partial<SweepRun> = {}, failDay?: string): SweepRun {
   return {
@@ -42,7 +45,14 @@ function run(overrides: Partial<SweepRun> = {}, failDay?: string): SweepRun {
       send: async (jobs) => {
         sent.push(...jobs.map((j) => j.url));
       },
+      erasedBy: async () => 'arn:aws:sts::123456789012:assumed-role/sweep/fn',
       dixa: () => ({
+        exportConversations: async () => [],
+        conversation: async () => undefined,
+        async *activityLog() {
+          if (activityFails) throw new DixaError('dev.dixa.io answered 503 Service Unavailable');
+          yield [];
+        },
         async exportMessages(window) {
           exportCalls.push(window.firstDay);
           if (window.firstDay === failDay) throw new DixaError('exports.dixa.io answered 500 Internal Server Error');
@@ -117,6 +127,7 @@ describe('sweep handler', () => {
     slow.deps.dixa = (token) => {
       const client = dixa(token);
       return {
+        ...client,
         async exportMessages(window) {
           now += 5 * 60_000; // every day takes five minutes
           return client.exportMessages(window);
@@ -126,5 +137,17 @@ describe('sweep handler', () => {
     const context = { getRemainingTimeInMillis: () => 10.5 * 60_000 } as never;
     await expect(createSweepHandler(() => slow)({}, context)).rejects.toThrow(/ran out of time/);
     expect(storedReport().days.map((d) => d.status)).toEqual(['incomplete', 'incomplete', 'unproven']);
+  });
+
+  it('fails the invocation when the anonymization follower could not ask Dixa, after writing the report', async () => {
+    activityFails = true;
+    await expect(createSweepHandler(() => run())({})).rejects.toThrow(
+      /could not follow every anonymization: activity log: .*503/,
+    );
+    const report = storedReport();
+    expect(report.status).toBe('incomplete'); // the days themselves were proven
+    expect(report.anonymization).toMatchObject({ policy: 'report', status: 'unproven' });
+    expect(metrics.addMetric).toHaveBeenCalledWith('AnonymizationErrors', 'Count', 1);
+    expect(metrics.addMetric).toHaveBeenCalledWith('AnonymizedConversations', 'Count', 0);
   });
 });
