@@ -12,6 +12,7 @@ import { startConsole } from '../console/server.ts';
 import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { say } from '../shared/output.ts';
+import { dixaClient } from '../shared/person.ts';
 import { queueTarget } from '../shared/queue-target.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
@@ -27,6 +28,8 @@ Options:
   --dlq-url <url>      the dead-letter queue, for the Failed files page (default: $DEAD_LETTER_QUEUE_URL)
   --queue-url <url>    the job queue failed files are redriven to (default: $JOB_QUEUE_URL)
   --sqs-endpoint <url> an SQS-compatible endpoint such as local mode's (default: $SQS_ENDPOINT)
+  --token-file <path>  file holding the Dixa API token (default: $DIXA_API_TOKEN), so that finding a person also
+                       asks Dixa's end-user API; without a token the archive's own people index is searched alone
 
 ${S3_FLAGS_HELP}
 
@@ -51,6 +54,7 @@ export const command: Command = {
       'dlq-url': { type: 'string' },
       'queue-url': { type: 'string' },
       'sqs-endpoint': { type: 'string' },
+      'token-file': { type: 'string' },
     });
     const port = parsePort(flags.port);
     const archive = s3Target(flags);
@@ -58,10 +62,15 @@ export const command: Command = {
       archive.s3.send(new ListObjectsV2Command({ Bucket: archive.bucket, Prefix: `${archive.prefix}/`, MaxKeys: 1 })),
     );
     const deadLetters = deadLetterTarget(flags, archive.local);
+    const dixa =
+      flags['token-file'] !== undefined || process.env.DIXA_API_TOKEN?.trim()
+        ? await dixaClient(flags['token-file'], process.env)
+        : undefined;
     const running = await startConsole(
       {
         archive,
         deadLetters,
+        dixa,
         jobs: new Jobs(),
         assets: await buildAssets(),
         whoAmI: (recordedIn, nothingDone) => whoIsActing(archive.s3, archive.local, recordedIn, nothingDone),
@@ -75,6 +84,7 @@ export const command: Command = {
     process.stdout.write(
       `\nCompliance console for s3://${archive.bucket}/${archive.prefix} on http://127.0.0.1:${running.port}\n\n` +
         `  Open this link (it works once, in one browser):\n  ${running.url}\n\n` +
+        (dixa ? '' : "  Finding a person searches the archive's own people index only (no Dixa API token given).\n\n") +
         '  Stop with Ctrl-C.\n\n',
     );
     if (!flags['no-open']) openBrowser(running.url);

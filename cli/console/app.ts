@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { ConversationHeldError } from '../../lambdas/compliance/holds.ts';
+import type { EndUserDirectory } from '../../lambdas/compliance/people.ts';
 import type { S3Target } from '../shared/s3-target.ts';
 import type { Assets } from './assets.ts';
 import type { Jobs } from './jobs.ts';
@@ -18,6 +19,7 @@ import { fileRoutes } from './routes/files.ts';
 import { findRoutes } from './routes/find.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { peopleRoutes } from './routes/people.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { type Gatekeeper, type Session, securityHeaders } from './security.ts';
@@ -33,6 +35,8 @@ export interface DeadLetterTarget {
 export interface ConsoleDeps {
   archive: S3Target;
   deadLetters?: DeadLetterTarget | undefined;
+  /** Dixa's end-user API for person searches; without it the archive's own people index is searched alone. */
+  dixa?: EndUserDirectory | undefined;
   jobs: Jobs;
   assets: Assets;
   /**
@@ -66,11 +70,12 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
       bucket: deps.archive.bucket,
       prefix: deps.archive.prefix,
       local: deps.archive.local,
-      features: { deadLetters: Boolean(deps.deadLetters), people: false },
+      features: { deadLetters: Boolean(deps.deadLetters), people: true, dixa: Boolean(deps.dixa) },
     }),
   );
 
   app.route('/api', findRoutes(deps));
+  app.route('/api', peopleRoutes(deps));
   app.route('/api', fileRoutes(deps));
   app.route('/api', verifyRoutes(deps));
   app.route('/api', exportRoutes(deps));

@@ -75,7 +75,7 @@ export async function searchPerson(
   }
 }
 
-async function dixaClient(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Promise<DixaClient> {
+export async function dixaClient(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Promise<DixaClient> {
   const token = await readToken(tokenFile, env, "or add --archive-index-only to search the archive's own index only");
   return new DixaClient({
     token,

@@ -14,12 +14,14 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { buildAssets } from '../../cli/console/assets.ts';
 import { Jobs } from '../../cli/console/jobs.ts';
 import { type RunningConsole, startConsole } from '../../cli/console/server.ts';
 import { DEMO_FILES } from '../../cli/local/demo-files.ts';
+import { forwardKey } from '../../lambdas/archiver/people.ts';
 import type { ZipManifest } from '../../lambdas/compliance/zip-export.ts';
+import { personKey } from '../../lambdas/core/people.ts';
+import { XSS_NAMES } from '../fixtures/xss-names.ts';
 import {
   BUCKET,
   type Emulator,
@@ -28,7 +30,7 @@ import {
   seedConversation,
   startS3,
 } from '../integration/compliance-fixture.ts';
-import { seedReport } from '../integration/console-fixture.ts';
+import { seedReport, unzip } from '../integration/console-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -43,6 +45,8 @@ const FLAGS = [
 ];
 const CSID = '7001';
 const ERASED = '7002';
+const CORPUS = '7003';
+const PERSON = 'jane.doe@example.com';
 const HOSTILE = '<img src=x onerror=alert(1)>.txt';
 const MATTER = 'Case 2026-17 <b>';
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dirname, '../../docs/console') : undefined;
@@ -179,9 +183,11 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     (
       await emulator.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/ledger/${CSID}/holds/` }))
     ).Contents?.map((o) => o.Key!) ?? [];
-  const shot = async (name: string) => {
+  /** The page from its top, or from `from` when what matters is further down. */
+  const shot = async (name: string, from?: Locator) => {
     const path = join(SHOTS ?? work, `${name}.png`);
-    await page.evaluate('window.scrollTo(0, 0)');
+    if (from) await from.evaluate((element: { scrollIntoView(): void }) => element.scrollIntoView());
+    else await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path, fullPage: false });
     // 256 colours or fewer: a page of text and flat colours loses nothing visible and shrinks about fourfold.
     if (SHOTS) execFileSync('pngquant', ['--force', '--strip', '--speed=1', '--quality=60-90', '--output', path, path]);
@@ -211,7 +217,6 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await expect.poll(() => page.locator('tbody tr:not([hidden])').count()).toBe(1);
     await page.getByLabel('Filter these files').fill('');
     await axe('find');
-    await shot('find');
   });
 
   it('previews an image and a PDF, and plays a recording that seeks through range requests', async () => {
@@ -407,30 +412,94 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await axe('completeness report');
     await shot('reports');
   });
+
+  it('finds a person by e-mail, with where each conversation was found, verifies and exports their files', async () => {
+    const key = personKey('email', PERSON);
+    await emulator.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: forwardKey(PREFIX, key, CSID, 'requester'), Body: '' }),
+    );
+    await page.goto(`${base}/#/find`);
+    await page.getByLabel('Search by').selectOption('email');
+    await page.getByLabel('E-mail, phone or external id').fill('  Jane.Doe@EXAMPLE.com');
+    expect(await page.getByLabel('Ask Dixa too').isDisabled()).toBe(true); // this console has no token
+    await page.getByRole('button', { name: 'Find person' }).click();
+    await shown(page.getByRole('heading', { name: '1 conversation found, 5 archived files' }));
+    await shown(page.getByText(/^Searched not Dixa \(left out on request\), only the archive's people index/));
+    const row = page.getByRole('table', { name: 'Conversations found' }).locator('tbody tr');
+    await expect.poll(() => row.textContent()).toContain('archive index (requester)');
+    expect(page.url()).toBe(`${base}/#/find`); // the address is in no URL
+    await axe('find a person');
+    await shot('find', page.locator('section[aria-label="Results"]'));
+
+    await page.getByRole('button', { name: 'Verify 1 conversation' }).click();
+    await shown(page.getByRole('heading', { name: 'Failed: 1 problem' }), 20_000); // notes.txt, tampered above
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the access request (zip)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^dixa-access-request-\d{4}-\d{2}-\d{2}\.zip$/);
+    const path = join(work, 'person.zip');
+    await download.saveAs(path);
+    const entries = await unzip(await readFile(path));
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as ZipManifest & {
+      request: { person: { type: string; value: string } };
+    };
+    expect(manifest.request.person).toEqual({ type: 'email', value: PERSON });
+    expect(manifest.conversations.map((c) => [c.conversationId, c.files.length])).toEqual([[CSID, 5]]);
+  });
+
+  it('shows every name of the XSS corpus as text, runs none of it, in the table, a preview, verify and erase', async () => {
+    const hostile = await seedConversation(
+      emulator.s3,
+      CORPUS,
+      XSS_NAMES.map((name, i) => ({ name, linkName: `x${i}.txt`, content: `file ${i}`, contentType: 'text/plain' })),
+    );
+    const title = await page.title();
+    const expected = [...XSS_NAMES].sort();
+    /** The Name column's text, row by row; nothing a name could have made (elements, a new title or base) exists. */
+    const shownNames = async (column: number) => {
+      const injected = await page
+        .locator(
+          'main img, main script, main svg, main iframe, main object, main style, main input[autofocus], main details, base, meta[http-equiv], link[href*="evil"]',
+        )
+        .count();
+      expect(injected).toBe(0);
+      expect(await page.title()).toBe(title);
+      return (
+        await page
+          .locator('main tbody tr')
+          .evaluateAll(
+            (rows: { cells: { textContent: string | null }[] }[], i: number) =>
+              rows.map((r) => r.cells[i]!.textContent),
+            column,
+          )
+      ).sort();
+    };
+
+    await page.goto(`${base}/#/conversation/${CORPUS}`);
+    await expect.poll(() => page.locator('main tbody tr').count()).toBe(XSS_NAMES.length);
+    expect(await shownNames(1)).toEqual(expected);
+    await page.getByRole('button', { name: XSS_NAMES[0]!, exact: true }).click();
+    await shown(page.getByRole('heading', { name: `Preview of ${XSS_NAMES[0]}`, exact: true }));
+    await expect.poll(() => page.frameLocator('iframe.text').locator('body').textContent()).toBe('file 0');
+
+    const tampered = hostile[1]!;
+    await emulator.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: tampered.key, Body: 'not file 1' }));
+    await page.getByRole('button', { name: 'Verify every file' }).click();
+    await shown(page.getByText(`1 problem found in ${XSS_NAMES.length} files.`), 20_000);
+    await page.goto(`${base}/#/verify`);
+    await page.getByLabel('Conversation number(s)').fill(CORPUS);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await shown(page.getByRole('heading', { name: 'Failed: 1 problem' }), 20_000);
+    expect(await shownNames(1)).toEqual([XSS_NAMES[1]]);
+
+    await page.goto(`${base}/#/erase/${CORPUS}`);
+    await shown(page.getByRole('heading', { name: `Plan for conversation ${CORPUS}` }));
+    expect(await shownNames(1)).toEqual(expected);
+    expect(dialogs).toEqual([]);
+  });
 });
 
 async function shown(locator: Locator, timeout = 10_000): Promise<void> {
   await locator.first().waitFor({ state: 'visible', timeout });
-}
-
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, file) => {
-      if (error || !file) return reject(error);
-      const entries = new Map<string, Buffer>();
-      file.on('end', () => resolve(entries));
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (openError, stream) => {
-          if (openError || !stream) return reject(openError);
-          const parts: Buffer[] = [];
-          stream.on('data', (part: Buffer) => parts.push(part));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(parts));
-            file.readEntry();
-          });
-        });
-      });
-      file.readEntry();
-    });
-  });
 }

@@ -9,6 +9,8 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jobs } from '../../cli/console/jobs.ts';
 import { startConsole } from '../../cli/console/server.ts';
+import { sanitizeName } from '../../lambdas/core/keys.ts';
+import { XSS_NAMES } from '../fixtures/xss-names.ts';
 import { BUCKET, type Emulator, PREFIX, type SeededFile, seedConversation, startS3 } from './compliance-fixture.ts';
 import { type ConsoleClient, type Reply, startTestConsole } from './console-fixture.ts';
 
@@ -16,6 +18,7 @@ let emulator: Emulator;
 let client: ConsoleClient;
 let files: SeededFile[];
 const CSID = '5150';
+const HOSTILE_CSID = '5151';
 const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 const fileUrl = (file: SeededFile, download = false) =>
@@ -269,6 +272,32 @@ describe('archived files', () => {
     expect((await client.authed(`/api/files/${CSID}/..%2F..%2Fetc`)).status).toBe(404);
     expect((await client.authed(`/api/files/../${files[0]!.key.split('/').at(-2)}`)).status).toBe(404);
     expect((await client.authed(`/api/files/1x/0123456789abcdef`)).status).toBe(400);
+  });
+
+  it('sends every hostile name of the XSS corpus in one well-formed header, safe for any disk', async () => {
+    const hostile = await seedConversation(
+      emulator.s3,
+      HOSTILE_CSID,
+      XSS_NAMES.map((name, i) => ({ name, linkName: `n${i}.txt`, content: `file ${i}`, contentType: 'text/plain' })),
+    );
+    for (const [i, file] of hostile.entries()) {
+      const name = XSS_NAMES[i]!;
+      for (const download of [false, true]) {
+        const reply = await client.authed(
+          `/api/files/${HOSTILE_CSID}/${file.key.split('/').at(-2)}${download ? '?download' : ''}`,
+        );
+        expect(reply.status, name).toBe(200);
+        expect(reply.body.toString(), name).toBe(`file ${i}`);
+        const header = String(reply.headers['content-disposition']);
+        const [, type, ascii, encoded] =
+          /^(inline|attachment); filename="([\x20-\x7e]*)"; filename\*=UTF-8''([A-Za-z0-9%._~-]*)$/.exec(header) ?? [];
+        expect(type, `${name}: ${header}`).toBe(download ? 'attachment' : 'inline');
+        expect(ascii, name).not.toMatch(/["\\/<>]/);
+        const decoded = decodeURIComponent(encoded!);
+        expect(decoded, name).toBe(sanitizeName(name));
+        expect(decoded, name).not.toMatch(/[/\\<>\p{Cc}\p{Cf}]|\.\./u);
+      }
+    }
   });
 });
 

@@ -14,6 +14,11 @@ export async function readJson<T extends v.GenericSchema>(c: Context, schema: T)
   } catch {
     throw new UsageError('the request body must be JSON');
   }
+  return checkInput(schema, body);
+}
+
+/** What the page sent, checked against `schema`; a usage error (400) naming the field that is wrong. */
+export function checkInput<T extends v.GenericSchema>(schema: T, body: unknown): v.InferOutput<T> {
   const parsed = v.safeParse(schema, body);
   if (!parsed.success) {
     const issue = parsed.issues[0];

@@ -4,7 +4,7 @@ export interface Session {
   bucket: string;
   prefix: string;
   local: boolean;
-  features: { deadLetters: boolean; people: boolean };
+  features: { deadLetters: boolean; people: boolean; dixa: boolean };
 }
 
 let csrf = '';

@@ -1,11 +1,14 @@
-/** Find: files by conversation number and by dates, as a sortable, filterable table. */
+/** Find: files by conversation number and by dates, or a person's (person.ts), as a sortable, filterable table. */
 import { type ApiError, post } from '../api.ts';
 import { announce, errorBox, field, h, replace } from '../dom.ts';
 import { bytes, plural } from '../format.ts';
 import type { PageContext } from '../main.ts';
 import { type FileRow, fileColumns } from './files.ts';
+import { personForm } from './person.ts';
 
 let lastQuery: Record<string, string> = {};
+/** Which search to repeat on coming back to Find. */
+let last: 'files' | 'person' | undefined;
 
 export function findPage({ main, session }: PageContext) {
   const input = (name: string, type = 'text', extra: Record<string, string> = {}) =>
@@ -38,13 +41,11 @@ export function findPage({ main, session }: PageContext) {
       field('From', archivedFrom),
       field('To (inclusive)', archivedTo),
     ),
-    session.features.people
-      ? null
-      : h('p', { class: 'hint' }, 'Search by person (e-mail, phone, external id) comes with the people index.'),
     h('button', { type: 'submit', class: 'primary' }, 'Find files'),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    last = 'files';
     lastQuery = Object.fromEntries(new FormData(form) as unknown as Iterable<[string, string]>);
     const query = {
       conversations: lastQuery.conversations ? [lastQuery.conversations] : [],
@@ -58,8 +59,13 @@ export function findPage({ main, session }: PageContext) {
       replace(results, errorBox((error as ApiError).message));
     }
   });
-  replace(main, h('h1', { tabindex: -1 }, 'Find archived files'), form, results);
-  if (Object.keys(lastQuery).length > 0) form.requestSubmit();
+  const person = personForm(session, results);
+  person.addEventListener('submit', () => {
+    last = 'person';
+  });
+  replace(main, h('h1', { tabindex: -1 }, 'Find archived files'), person, form, results);
+  if (last === 'person') person.requestSubmit();
+  else if (last === 'files') form.requestSubmit();
 }
 
 function showResults(results: HTMLElement, files: FileRow[]) {

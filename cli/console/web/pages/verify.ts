@@ -37,7 +37,7 @@ export function verifyPage({ main, session }: PageContext) {
         progress.value = done;
         line.textContent = phase === 'planning' ? 'Listing files…' : `Re-hashed ${bytes(done)} of ${bytes(total)}`;
       });
-      replace(out, report(result, session.bucket, session.prefix));
+      replace(out, verifyReport(result, session));
       announce(result.ok ? 'Verification passed' : 'Verification found problems');
     } catch (error) {
       replace(out, errorBox((error as Error).message));
@@ -58,10 +58,12 @@ export function verifyPage({ main, session }: PageContext) {
   );
 }
 
-function report(result: VerifyResult, bucket: string, prefix: string): HTMLElement {
-  const what = result.scope.all
-    ? 'the whole archive'
-    : `conversation(s) ${(result.scope.conversations ?? []).join(', ')}`;
+/** The result as a person reads and prints it; `what` names the scope when the caller knows it better. */
+export function verifyReport(
+  result: VerifyResult,
+  { bucket, prefix }: { bucket: string; prefix: string },
+  what = result.scope.all ? 'the whole archive' : `conversation(s) ${(result.scope.conversations ?? []).join(', ')}`,
+): HTMLElement {
   return h(
     'div',
     { class: 'report' },
