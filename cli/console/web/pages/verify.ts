@@ -53,6 +53,13 @@ export function verifyPage({ main, session }: PageContext) {
       {},
       'Every file is read back from the bucket, its SHA-256 recomputed and compared with the provenance record stored beside it.',
     ),
+    h(
+      'p',
+      { class: 'hint' },
+      'A person\u2019s conversations: find the person on ',
+      h('a', { href: '#/find' }, 'Find'),
+      ', then press \u201cVerify\u201d there.',
+    ),
     form,
     out,
   );
