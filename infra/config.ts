@@ -11,6 +11,11 @@ import {
   DEFAULT_PART_SIZE_MIB,
   DEFAULT_UPLOAD_QUEUE_SIZE,
 } from '../lambdas/archiver/config.ts';
+import {
+  DEFAULT_MAX_DECODED_RATIO,
+  DEFAULT_MIN_BYTES_PER_SECOND,
+  DEFAULT_THROUGHPUT_WINDOW_MS,
+} from '../lambdas/archiver/fetch-file.ts';
 import { normalizePrefix } from '../lambdas/core/keys.ts';
 import { DEFAULT_FILES_BASE_URL, parseFilesBaseUrl } from '../lambdas/core/links.ts';
 import { MAX_SWEEP_DAYS } from '../lambdas/sweep/config.ts';
@@ -48,6 +53,11 @@ export interface StackConfig {
   uploadQueueSize: number;
   fetchConnectTimeoutMs: number;
   fetchIdleTimeoutMs: number;
+  /** A download slower than this over a whole throughput window is failed and retried (0 turns the rule off). */
+  fetchMinBytesPerSecond: number;
+  fetchThroughputWindowMs: number;
+  /** Bound on decoded / wire bytes when a host compresses despite `Accept-Encoding: identity`. */
+  fetchMaxDecodedRatio: number;
   ingestMemoryMiB: number;
   apiRateLimit: number;
   apiBurstLimit: number;
@@ -89,6 +99,9 @@ export const DEFAULT_CONFIG: Readonly<StackConfig> = {
   uploadQueueSize: DEFAULT_UPLOAD_QUEUE_SIZE,
   fetchConnectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   fetchIdleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+  fetchMinBytesPerSecond: DEFAULT_MIN_BYTES_PER_SECOND,
+  fetchThroughputWindowMs: DEFAULT_THROUGHPUT_WINDOW_MS,
+  fetchMaxDecodedRatio: DEFAULT_MAX_DECODED_RATIO,
   ingestMemoryMiB: 256,
   apiRateLimit: 50,
   apiBurstLimit: 100,
@@ -152,6 +165,9 @@ export function parseConfig(get: ContextReader, allKeys: readonly string[] = [])
     uploadQueueSize: read.integer('uploadQueueSize', 1, 32),
     fetchConnectTimeoutMs: read.integer('fetchConnectTimeoutMs', 1, 600_000),
     fetchIdleTimeoutMs: read.integer('fetchIdleTimeoutMs', 1, 600_000),
+    fetchMinBytesPerSecond: read.integer('fetchMinBytesPerSecond', 0, 1024 ** 3),
+    fetchThroughputWindowMs: read.integer('fetchThroughputWindowMs', 100, 600_000),
+    fetchMaxDecodedRatio: read.integer('fetchMaxDecodedRatio', 1, 100_000),
     ingestMemoryMiB: read.integer('ingestMemoryMiB', 128, 10_240),
     apiRateLimit: read.integer('apiRateLimit', 1, 10_000),
     apiBurstLimit: read.integer('apiBurstLimit', 1, 5000),
@@ -210,6 +226,12 @@ function checkCombinations(config: StackConfig): void {
   if (expireAfterDays !== undefined && objectLockDays !== undefined && expireAfterDays < objectLockDays) {
     throw new ConfigError(
       `Invalid context "expireAfterDays": must be at least "objectLockDays" (${objectLockDays}), got ${expireAfterDays}`,
+    );
+  }
+  // A window the invocation cannot outlast never judges a download: the drip would hold the worker to its deadline.
+  if (config.fetchMinBytesPerSecond > 0 && config.fetchThroughputWindowMs >= config.archiverTimeoutSeconds * 1000) {
+    throw new ConfigError(
+      `Invalid context "fetchThroughputWindowMs": must be shorter than "archiverTimeoutSeconds" (${config.archiverTimeoutSeconds} s), got ${config.fetchThroughputWindowMs}`,
     );
   }
   if (config.apiBurstLimit < config.apiRateLimit) {

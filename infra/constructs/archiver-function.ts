@@ -31,6 +31,9 @@ export type ArchiverSettings = Pick<
   | 'uploadQueueSize'
   | 'fetchConnectTimeoutMs'
   | 'fetchIdleTimeoutMs'
+  | 'fetchMinBytesPerSecond'
+  | 'fetchThroughputWindowMs'
+  | 'fetchMaxDecodedRatio'
   | 'dixaFilesBaseUrl'
 >;
 
@@ -66,6 +69,9 @@ export class ArchiverFunction extends Construct {
         UPLOAD_QUEUE_SIZE: String(settings.uploadQueueSize),
         FETCH_CONNECT_TIMEOUT_MS: String(settings.fetchConnectTimeoutMs),
         FETCH_IDLE_TIMEOUT_MS: String(settings.fetchIdleTimeoutMs),
+        FETCH_MIN_BYTES_PER_SECOND: String(settings.fetchMinBytesPerSecond),
+        FETCH_THROUGHPUT_WINDOW_MS: String(settings.fetchThroughputWindowMs),
+        FETCH_MAX_DECODED_RATIO: String(settings.fetchMaxDecodedRatio),
       },
     });
 

@@ -2,6 +2,7 @@
  * The typed config: defaults, both value shapes (strings from `-c key=value`, JSON values from cdk.json), and one
  * clear error naming the key for every bad value.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseConfig } from '../../../infra/config.ts';
 
@@ -31,6 +32,17 @@ const BAD_VALUES: [string, unknown, string][] = [
   ['uploadQueueSize', '0', 'Invalid context "uploadQueueSize": expected an integer 1-32, got "0"'],
   ['fetchConnectTimeoutMs', '-1', 'Invalid context "fetchConnectTimeoutMs": expected an integer 1-600000, got "-1"'],
   ['fetchIdleTimeoutMs', '1e3', 'Invalid context "fetchIdleTimeoutMs": expected an integer 1-600000, got "1e3"'],
+  [
+    'fetchMinBytesPerSecond',
+    '-1',
+    'Invalid context "fetchMinBytesPerSecond": expected an integer 0-1073741824, got "-1"',
+  ],
+  [
+    'fetchThroughputWindowMs',
+    '50',
+    'Invalid context "fetchThroughputWindowMs": expected an integer 100-600000, got "50"',
+  ],
+  ['fetchMaxDecodedRatio', '0', 'Invalid context "fetchMaxDecodedRatio": expected an integer 1-100000, got "0"'],
   ['ingestMemoryMiB', '100000', 'Invalid context "ingestMemoryMiB": expected an integer 128-10240, got "100000"'],
   ['apiRateLimit', 'fast', 'Invalid context "apiRateLimit": expected an integer 1-10000, got "fast"'],
   ['apiBurstLimit', '0', 'Invalid context "apiBurstLimit": expected an integer 1-5000, got "0"'],
@@ -181,6 +193,10 @@ describe('parseConfig', () => {
       'Invalid context "eraseBypassGovernance": only allowed with "objectLockMode" GOVERNANCE, got COMPLIANCE',
     ],
     [
+      { archiverTimeoutSeconds: '60', fetchThroughputWindowMs: '60000' },
+      'Invalid context "fetchThroughputWindowMs": must be shorter than "archiverTimeoutSeconds" (60 s), got 60000',
+    ],
+    [
       { apiRateLimit: '100', apiBurstLimit: '50' },
       'Invalid context "apiBurstLimit": must be at least "apiRateLimit" (100), got 50',
     ],
@@ -188,10 +204,27 @@ describe('parseConfig', () => {
     expect(errorOf(context)).toBe(message);
   });
 
+  it('allows any throughput window when the minimum-throughput rule is off', () => {
+    const off = { archiverTimeoutSeconds: '60', fetchThroughputWindowMs: '60000', fetchMinBytesPerSecond: '0' };
+    expect(parse(off)).toMatchObject({ fetchMinBytesPerSecond: 0, fetchThroughputWindowMs: 60_000 });
+  });
+
   it('rejects a misspelt key instead of silently deploying its default', () => {
     expect(errorOf({ maxRecieveCount: '3' })).toMatch(
       /^Unknown context "maxRecieveCount": expected one of stackName, /,
     );
+  });
+
+  it('documents every key in docs/configuration.md, with its default', () => {
+    const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `(\w+)` +\| ([^|]+?) +\|/gm)].map(([, key, value]) => [key!, value!.replaceAll('`', '')]),
+    );
+    const documented = (key: keyof typeof DEFAULT_CONFIG) => {
+      const value = DEFAULT_CONFIG[key];
+      return value === undefined ? rows.has(key) : rows.get(key)?.startsWith(String(value));
+    };
+    expect(CONFIG_KEYS.filter((key) => !documented(key))).toEqual([]);
   });
 
   it('has no key through which a secret value could be passed', () => {

@@ -170,6 +170,9 @@ describe('the stack with the default config', () => {
         UPLOAD_QUEUE_SIZE: String(DEFAULT_CONFIG.uploadQueueSize),
         FETCH_CONNECT_TIMEOUT_MS: String(DEFAULT_CONFIG.fetchConnectTimeoutMs),
         FETCH_IDLE_TIMEOUT_MS: String(DEFAULT_CONFIG.fetchIdleTimeoutMs),
+        FETCH_MIN_BYTES_PER_SECOND: String(DEFAULT_CONFIG.fetchMinBytesPerSecond),
+        FETCH_THROUGHPUT_WINDOW_MS: String(DEFAULT_CONFIG.fetchThroughputWindowMs),
+        FETCH_MAX_DECODED_RATIO: String(DEFAULT_CONFIG.fetchMaxDecodedRatio),
       });
     });
 
@@ -762,6 +765,9 @@ describe('the stack with every option set', () => {
       uploadQueueSize: '3',
       fetchConnectTimeoutMs: 2000,
       fetchIdleTimeoutMs: '20000',
+      fetchMinBytesPerSecond: '4096',
+      fetchThroughputWindowMs: 60_000,
+      fetchMaxDecodedRatio: '20',
       ingestMemoryMiB: 512,
       apiRateLimit: 10,
       apiBurstLimit: '20',
@@ -892,6 +898,9 @@ describe('the stack with every option set', () => {
           UPLOAD_QUEUE_SIZE: '3',
           FETCH_CONNECT_TIMEOUT_MS: '2000',
           FETCH_IDLE_TIMEOUT_MS: '20000',
+          FETCH_MIN_BYTES_PER_SECOND: '4096',
+          FETCH_THROUGHPUT_WINDOW_MS: '60000',
+          FETCH_MAX_DECODED_RATIO: '20',
           DIXA_SECRET_ARN: secretArn,
         },
       },
