@@ -58,7 +58,8 @@ beforeEach(async () => {
 /** Every line a person sees, with the newline that ends it taken away. */
 function expectInert(text: string) {
   for (const line of text.split('\n')) expect(line, JSON.stringify(line)).not.toMatch(ACTIVE);
-  expect(text).not.toContain('nothing to see here\n');
+  // The name 'a.pdf\n  files: nothing to see here' must never start a line of its own (wherever it sits in a line).
+  expect(text).not.toMatch(/^\s*files: nothing to see here/m);
 }
 
 describe('values from Dixa are inert on a terminal', () => {
