@@ -1,23 +1,21 @@
 /** `dixa-archiver redrive`: move dead-lettered file jobs back to the job queue, after showing why they failed. */
 
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
-import { erasureCheck } from '../../lambdas/compliance/ledger.ts';
 import {
   type DeadLetterSummary,
-  type ErasedJobCheck,
+  erasedJobCheck,
   explainSqsErrors,
   type ReasonCount,
   redrive,
   summarizeDeadLetters,
 } from '../../lambdas/compliance/redrive.ts';
-import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { loopbackOrigin } from '../shared/aws-endpoint.ts';
 import { confirm } from '../shared/confirm.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, formatTable, printResult, say, wantsJson } from '../shared/output.ts';
 import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
-import { S3_FLAGS, type S3Target, s3Target } from '../shared/s3-target.ts';
+import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver redrive — move failed file jobs from the dead-letter queue back to the job queue
 
@@ -82,7 +80,7 @@ export const command: Command = {
     await checkQueue(target, dlqUrl, 'dead-letter queue');
     await checkQueue(target);
     const named = flags.bucket || flags.endpoint || process.env.ARCHIVE_BUCKET || process.env.S3_ENDPOINT;
-    const isErased = named ? erasedCheck(s3Target(flags)) : undefined;
+    const isErased = named ? erasedJobCheck(s3Target(flags)) : undefined;
 
     const summary = await explainSqsErrors(() =>
       summarizeDeadLetters(target.sqs, dlqUrl, { waitSeconds: local ? 0 : 1, isErased }),
@@ -144,10 +142,4 @@ function showSummary(summary: DeadLetterSummary, json: boolean): void {
   } else if (summary.erased > 0) {
     say`${summary.erased} of them belong to erased conversations: they will be dropped, not moved.`;
   }
-}
-
-/** The archive's erasure check, with S3 failures as one line. */
-function erasedCheck(archive: S3Target): ErasedJobCheck {
-  const covered = erasureCheck(archive);
-  return (job) => explainS3Errors(archive, () => covered(job));
 }

@@ -23,7 +23,9 @@ import { describeAwsError } from '../commons/aws-errors.ts';
 import { UserError } from '../commons/errors.ts';
 import { FileJobSchema } from '../core/job.ts';
 import { isParticipantsBody, ParticipantsSchema } from '../core/participants.ts';
-import type { ErasableJob } from './ledger.ts';
+import type { Archive } from './archive.ts';
+import { type ErasableJob, erasureCheck } from './ledger.ts';
+import { explainS3Errors } from './s3-errors.ts';
 
 /** Attributes the archiver adds when it dead-letters a job (contracts.md); a redriven job starts clean. */
 export const FAILURE_ATTRIBUTES = ['failureReason', 'failureClass', 'failedAt', 'receiveCount'] as const;
@@ -48,6 +50,12 @@ export interface DeadLetterSummary {
 
 /** Whether an erasure covers a job (ledger.ts `erasureCheck`). */
 export type ErasedJobCheck = (job: ErasableJob) => Promise<boolean>;
+
+/** The erasure check of `archive`'s ledgers, for one redrive (ledgers read once each), S3 failures in one line. */
+export function erasedJobCheck(archive: Archive): ErasedJobCheck {
+  const covered = erasureCheck(archive);
+  return (job) => explainS3Errors(archive, () => covered(job));
+}
 
 export interface PeekOptions {
   maxScan?: number;

@@ -1,8 +1,16 @@
-/** Failed files: the dead-letter queue summarized by reason, and a redrive once confirmed (redrive.ts). */
+/**
+ * Failed files: the dead-letter queue summarized by reason, and a redrive once confirmed (redrive.ts, as `redrive`
+ * with an archive named: jobs of erased conversations are counted, then dropped instead of moved).
+ */
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { UsageError } from '../../../lambdas/commons/errors.ts';
-import { explainSqsErrors, redrive, summarizeDeadLetters } from '../../../lambdas/compliance/redrive.ts';
+import {
+  erasedJobCheck,
+  explainSqsErrors,
+  redrive,
+  summarizeDeadLetters,
+} from '../../../lambdas/compliance/redrive.ts';
 import type { ConsoleDeps, ConsoleEnv } from '../app.ts';
 import { readJson } from './input.ts';
 
@@ -15,7 +23,10 @@ export function deadLetterRoutes(deps: ConsoleDeps) {
     const target = deps.deadLetters;
     if (!target) return c.json({ configured: false });
     const summary = await explainSqsErrors(() =>
-      summarizeDeadLetters(target.sqs, target.dlqUrl, { waitSeconds: target.local ? 0 : 1 }),
+      summarizeDeadLetters(target.sqs, target.dlqUrl, {
+        waitSeconds: target.local ? 0 : 1,
+        isErased: erasedJobCheck(deps.archive),
+      }),
     );
     return c.json({ configured: true, dlqUrl: target.dlqUrl, queueUrl: target.queueUrl ?? null, summary });
   });
@@ -27,9 +38,15 @@ export function deadLetterRoutes(deps: ConsoleDeps) {
     const { expected } = await readJson(c, RedriveRequest);
     const queueUrl = target.queueUrl;
     const result = await explainSqsErrors(() =>
-      redrive(target.sqs, target.dlqUrl, queueUrl, { local: target.local, limit: expected }),
+      redrive(target.sqs, target.dlqUrl, queueUrl, {
+        local: target.local,
+        limit: expected,
+        isErased: erasedJobCheck(deps.archive),
+      }),
     );
-    deps.log(`redrive: moved ${result.moved} job(s) back to the job queue (${result.method})`);
+    deps.log(
+      `redrive: moved ${result.moved} job(s) back to the job queue (${result.method}); dropped ${result.droppedErased} of erased conversations`,
+    );
     return c.json(result);
   });
   return app;

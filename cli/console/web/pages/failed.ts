@@ -9,7 +9,12 @@ interface Summary {
   configured: boolean;
   dlqUrl?: string;
   queueUrl?: string | null;
-  summary?: { approximateTotal: number; scanned: number; reasons: { reason: string; count: number }[] };
+  summary?: {
+    approximateTotal: number;
+    scanned: number;
+    reasons: { reason: string; count: number }[];
+    erased?: number;
+  };
 }
 
 interface MoveResult {
@@ -17,6 +22,7 @@ interface MoveResult {
   moved: number;
   failed: number;
   leftInDeadLetterQueue: number;
+  droppedErased: number;
 }
 
 export async function failedPage({ main }: PageContext) {
@@ -65,7 +71,10 @@ export async function failedPage({ main }: PageContext) {
     replace(outcome, h('p', {}, 'Moving…'));
     try {
       const result = await post<MoveResult>('/api/dead-letters/redrive', { expected: count });
-      const message = `Moved ${plural(result.moved, 'job')} back to the job queue.${result.failed ? ` ${result.failed} could not be sent and stay in the dead-letter queue.` : ''}`;
+      const message =
+        `Moved ${plural(result.moved, 'job')} back to the job queue.` +
+        (result.droppedErased ? ` Dropped ${plural(result.droppedErased, 'job')} of erased conversations.` : '') +
+        (result.failed ? ` ${result.failed} could not be sent and stay in the dead-letter queue.` : '');
       replace(outcome, h('p', { class: 'ok', role: 'status' }, message));
       announce(message);
       confirmBox.hidden = true;
@@ -93,6 +102,9 @@ export async function failedPage({ main }: PageContext) {
       'p',
       {},
       `${partial ? `About ${summary.approximateTotal}` : summary.scanned} job(s) failed for good${partial ? ` (reasons from the first ${summary.scanned})` : ''}.`,
+      summary.erased
+        ? ` ${plural(summary.erased, 'job')} of them belong to erased conversations: they will be dropped, not moved.`
+        : '',
     ),
     table({
       caption: 'Failed jobs by reason',
