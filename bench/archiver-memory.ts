@@ -152,7 +152,14 @@ async function worker(): Promise<void> {
   });
   const files = parseFilesBaseUrl(env('DIXA_FILES_BASE_URL'));
   const deps = {
-    config: { files, prefix: 'bench', bucket: BUCKET, connectTimeoutMs: 5_000, idleTimeoutMs: 30_000 },
+    config: {
+      files,
+      prefix: 'bench',
+      bucket: BUCKET,
+      connectTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      objectLock: false,
+    },
     storage: new ArchiveStorage(s3, BUCKET, { partSizeBytes, queueSize }),
     secrets: { get: async () => ({ apiToken: TOKEN, webhookSecret: '' }) },
   };

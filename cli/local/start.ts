@@ -108,6 +108,7 @@ export async function startLocal(config: LocalConfig, options: StartOptions = {}
       MAX_RECEIVE_COUNT: String(config.maxReceiveCount),
       ARCHIVE_BUCKET: config.bucket,
       ARCHIVE_PREFIX: config.prefix,
+      ARCHIVE_OBJECT_LOCK: 'false', // the local S3 has no Object Lock
       DIXA_SECRET_ARN: undefined,
       DIXA_FILES_BASE_URL: filesBaseUrl,
       DIXA_API_TOKEN: demo?.apiToken ?? config.apiToken,

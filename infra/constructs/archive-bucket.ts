@@ -38,6 +38,8 @@ export class ArchiveBucket extends Construct {
   readonly key: Key | undefined;
   /** `<prefix>/*`: the only objects the pipeline and the compliance policy touch. */
   readonly objectsPattern: string;
+  /** Whether the bucket has Object Lock (objectLockMode GOVERNANCE or COMPLIANCE): S3 legal holds can be set. */
+  readonly objectLock: boolean;
 
   constructor(scope: Construct, id: string, props: ArchiveBucketProps) {
     super(scope, id);
@@ -68,6 +70,7 @@ export class ArchiveBucket extends Construct {
           ? ObjectLockRetention.compliance(Duration.days(props.objectLockDays))
           : ObjectLockRetention.governance(Duration.days(props.objectLockDays));
 
+    this.objectLock = objectLock !== undefined;
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,

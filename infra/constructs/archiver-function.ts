@@ -3,7 +3,8 @@
  * archive bucket, moves permanent failures to the dead-letter queue. It may only read the Dixa secret, consume
  * the job queue, send to the DLQ, read/write files and records under `<prefix>/conversations/` (deleting only what it
  * stored for a conversation erased meanwhile), list the bucket (the "already archived?" check, the ledger), and note, read and remove its own failure
- * markers in the ledger.
+ * markers in the ledger. On an Object Lock bucket it may also set and clear S3's legal hold under
+ * `<prefix>/conversations/`: the files of a held conversation are held on arrival.
  */
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -72,6 +73,7 @@ export class ArchiverFunction extends Construct {
         FETCH_MIN_BYTES_PER_SECOND: String(settings.fetchMinBytesPerSecond),
         FETCH_THROUGHPUT_WINDOW_MS: String(settings.fetchThroughputWindowMs),
         FETCH_MAX_DECODED_RATIO: String(settings.fetchMaxDecodedRatio),
+        ARCHIVE_OBJECT_LOCK: String(archive.objectLock),
       },
     });
 
@@ -126,6 +128,17 @@ export class ArchiverFunction extends Construct {
         resources: [conversationObjects, ...peopleObjects],
       }),
     );
+    if (archive.objectLock) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'HoldOnArrival',
+          // A file of a held conversation is created under legal hold (PutObject's legal-hold header needs this
+          // action too), and a job that raced a hold or a release brings its own file and record in step.
+          actions: ['s3:PutObjectLegalHold'],
+          resources: [conversationObjects],
+        }),
+      );
+    }
     fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'ListArchive',

@@ -7,12 +7,19 @@
  * the record is written, and once more after it. `erase` writes its tombstone before it lists what to delete, so an
  * erasure and a job can never both miss each other: either the erasure's listing sees what the job stored, or the
  * job's last check sees the tombstone — and then the job removes every version at its keys and ends `erased`.
+ *
+ * A legal hold reaches files that arrive after it (Object Lock buckets): the ledger listing read before the download
+ * also tells whether the conversation is held (its hold events' keys), and then the file and its record are created
+ * under S3's legal hold. `hold add` writes its event before it lists what to hold, and `hold release` before it
+ * lists what to free, so the same reasoning closes the race: the ledger read after the record either shows the
+ * event, and the job brings its two objects in step with it, or the command's listing saw them.
  */
 import { pipeline } from 'node:stream';
 import type { SecretSource } from '../aws/secrets.ts';
 import type { ArchiveStorage } from '../aws/storage.ts';
 import type { Archive } from '../compliance/archive.ts';
-import { coversJob, readLedger } from '../compliance/ledger.ts';
+import { isHeld } from '../compliance/holds.ts';
+import { coversJob, type Ledger, readLedger } from '../compliance/ledger.ts';
 import { deleteAllUnder } from '../compliance/versions.ts';
 import type { FileJob } from '../core/job.ts';
 import { failureKey, linkHash, objectKey, recordKey } from '../core/keys.ts';
@@ -26,7 +33,7 @@ import { permanent, retryable } from './failures.ts';
 import { openDownload } from './fetch-file.ts';
 
 export interface ArchiveDeps {
-  config: Pick<ArchiverConfig, 'files' | 'prefix' | 'bucket' | 'connectTimeoutMs' | 'idleTimeoutMs'> &
+  config: Pick<ArchiverConfig, 'files' | 'prefix' | 'bucket' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'objectLock'> &
     Partial<Pick<ArchiverConfig, 'minBytesPerSecond' | 'throughputWindowMs' | 'maxDecodedRatio'>>;
   storage: ArchiveStorage;
   secrets: SecretSource;
@@ -46,6 +53,8 @@ export type ArchiveOutcome =
       sha256: string;
       /** false when an earlier or concurrent attempt had already stored the file: only the record was written. */
       uploaded: boolean;
+      /** Whether the file and its record are under S3's legal hold (a held conversation, Object Lock bucket). */
+      legalHold: boolean;
     };
 
 export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: number): Promise<ArchiveOutcome> {
@@ -63,7 +72,13 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
 
   const state = await fileState(job, recordAt, deps);
   if (state.erased) return erased('before-download');
-  if (state.archived) return { status: 'duplicate', key };
+  // S3's legal hold for a held conversation, whenever its files arrive; `false` with no Object Lock to set it.
+  const holdOnCreate = config.objectLock && state.held;
+  if (state.archived) {
+    // An attempt that stored the record but failed to set the hold afterwards is finished here (idempotent).
+    if (holdOnCreate) await setLegalHolds(deps, [key, recordAt], true);
+    return { status: 'duplicate', key };
+  }
   if (deadline !== undefined && Date.now() > deadline) {
     throw retryable('deadline', 'not enough time left in this invocation to start a download');
   }
@@ -90,7 +105,7 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
 
   let created: boolean;
   try {
-    ({ created } = await storage.putFile({ key, body: meter, contentType, metadata }));
+    ({ created } = await storage.putFile({ key, body: meter, contentType, metadata, legalHold: holdOnCreate }));
   } catch (error) {
     // When the download broke, that is the cause; otherwise S3 failed and the download is abandoned.
     const cause = download.body.errored ?? tap?.errored ?? meter.errored ?? error;
@@ -130,31 +145,71 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
     };
   }
 
-  if (await isErased(job, deps)) return erased('before-record');
+  if (coversJob(await ledgerOf(job, deps), job)) return erased('before-record');
   const dixaChecksum = checksumCheck(job.checksum, tap, file.sha256);
   if (dixaChecksum) file.dixaChecksum = dixaChecksum;
-  await storage.putIfAbsent(recordAt, `${JSON.stringify(buildRecord(job, file), null, 2)}\n`, 'application/json');
-  if (await isErased(job, deps)) return erased('after-record');
+  const record = await storage.putIfAbsent(
+    recordAt,
+    `${JSON.stringify(buildRecord(job, file), null, 2)}\n`,
+    'application/json',
+    { legalHold: holdOnCreate },
+  );
+  const after = await ledgerOf(job, deps);
+  if (coversJob(after, job)) return erased('after-record');
+  const legalHold = config.objectLock
+    ? await holdInStep(job, deps, after, [
+        { key, held: created ? holdOnCreate : undefined },
+        { key: recordAt, held: record.created ? holdOnCreate : undefined },
+      ])
+    : false;
   // A file that had failed for good (and was redriven, or came again by another road) is no longer a failure.
   await storage.removeIfPresent(failureKey(config.prefix, job.conversationId, linkHash(link.path)));
-  return { status: 'archived', key, size: file.size, sha256: file.sha256, uploaded: created };
+  return { status: 'archived', key, size: file.size, sha256: file.sha256, uploaded: created, legalHold };
 }
 
 /**
- * What the archiver must know before it downloads: is the file archived (its record exists), and does an erasure of
- * the conversation cover this job. One place, read in parallel, so the round trips can be batched.
+ * What the archiver must know before it downloads: is the file archived (its record exists), does an erasure of the
+ * conversation cover this job, and is the conversation held. One place, read in parallel, so the round trips can be
+ * batched: the ledger's one listing answers both of the last two.
  */
 export async function fileState(
   job: FileJob,
   recordAt: string,
   deps: ArchiveDeps,
-): Promise<{ archived: boolean; erased: boolean }> {
-  const [archived, erased] = await Promise.all([deps.storage.exists(recordAt), isErased(job, deps)]);
-  return { archived, erased };
+): Promise<{ archived: boolean; erased: boolean; held: boolean }> {
+  const [archived, ledger] = await Promise.all([deps.storage.exists(recordAt), ledgerOf(job, deps)]);
+  return { archived, erased: coversJob(ledger, job), held: isHeld(ledger) };
 }
 
-async function isErased(job: FileJob, deps: ArchiveDeps): Promise<boolean> {
-  return coversJob(await readLedger(archiveOf(deps), job.conversationId), job);
+const ledgerOf = (job: FileJob, deps: ArchiveDeps): Promise<Ledger> => readLedger(archiveOf(deps), job.conversationId);
+
+/**
+ * Brings S3's legal hold on what this job stored (`held`: as created, or undefined when another attempt created it)
+ * in step with the ledger read after the record. Setting a hold is always safe; clearing one is checked once more,
+ * since a `hold add` may have written its event and held these objects just before they were cleared. Returns
+ * whether they are held.
+ */
+async function holdInStep(
+  job: FileJob,
+  deps: ArchiveDeps,
+  after: Ledger,
+  stored: { key: string; held: boolean | undefined }[],
+): Promise<boolean> {
+  const held = isHeld(after);
+  const differ = stored.filter((object) => object.held !== held).map((object) => object.key);
+  if (differ.length === 0) return held;
+  await setLegalHolds(deps, differ, held);
+  if (held || !isHeld(await ledgerOf(job, deps))) return held;
+  await setLegalHolds(deps, differ, true);
+  return true;
+}
+
+async function setLegalHolds(deps: ArchiveDeps, keys: string[], on: boolean): Promise<void> {
+  try {
+    await Promise.all(keys.map((key) => deps.storage.setLegalHold(key, on)));
+  } catch (error: unknown) {
+    throw retryable('legal-hold', `could not ${on ? 'set' : 'clear'} the legal hold: ${(error as Error).message}`);
+  }
 }
 
 /**

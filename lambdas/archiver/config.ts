@@ -3,7 +3,7 @@
  * deployment error: it throws with the variable's name (the whole batch then returns to the queue).
  */
 
-import { ConfigError, filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
+import { booleanEnv, ConfigError, filesOriginFromEnv, integerEnv, requiredEnv } from '../commons/env.ts';
 import { normalizePrefix } from '../core/keys.ts';
 import type { FilesOrigin } from '../core/links.ts';
 import { DEFAULT_MAX_DECODED_RATIO, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_THROUGHPUT_WINDOW_MS } from './fetch-file.ts';
@@ -38,6 +38,11 @@ export interface ArchiverConfig {
   jobQueueUrl: string;
   deadLetterQueueUrl: string;
   maxReceiveCount: number;
+  /**
+   * Whether the bucket has Object Lock (the stack sets ARCHIVE_OBJECT_LOCK): then a file of a held conversation gets
+   * S3's legal hold as it is stored (archive-file.ts). Without it the hold registry alone holds.
+   */
+  objectLock: boolean;
 }
 
 export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArchiverConfig {
@@ -63,5 +68,6 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
     jobQueueUrl: requiredEnv(env, 'JOB_QUEUE_URL'),
     deadLetterQueueUrl: requiredEnv(env, 'DEAD_LETTER_QUEUE_URL'),
     maxReceiveCount: integerEnv(env, 'MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),
+    objectLock: booleanEnv(env, 'ARCHIVE_OBJECT_LOCK', false),
   };
 }

@@ -92,6 +92,7 @@ export async function processJob(record: SQSRecord, deps: ProcessDeps, deadline?
       sha256: outcome.sha256,
       durationMs,
       uploaded: outcome.uploaded,
+      legalHold: outcome.legalHold,
     });
   } catch (error) {
     await failed(deps, record, toFailure(error), receiveCount, about, job);

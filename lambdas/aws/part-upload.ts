@@ -31,7 +31,12 @@ export interface ObjectTarget {
   ContentType: string;
   /** Read when the upload starts: at the end of the body for a single PUT, at the first part otherwise. */
   Metadata: Record<string, string>;
+  /** Stored under S3's legal hold from the start (Object Lock buckets only; needs s3:PutObjectLegalHold). */
+  LegalHold?: boolean;
 }
+
+/** The request fields that put a new object under legal hold as it is created. */
+export const legalHoldOnCreate = (on: boolean | undefined) => (on ? { ObjectLockLegalHoldStatus: 'ON' as const } : {});
 
 /** Part buffers kept for reuse. It keeps at most `keep` idle buffers; more in use at once are left to the GC. */
 export class PartBuffers {
@@ -135,7 +140,7 @@ class PartWriter extends Writable {
   }
 
   async #create(): Promise<string> {
-    const { Bucket, Key, ContentType, Metadata } = this.target;
+    const { Bucket, Key, ContentType, Metadata, LegalHold } = this.target;
     const created = await this.s3.send(
       new CreateMultipartUploadCommand({
         Bucket,
@@ -143,6 +148,7 @@ class PartWriter extends Writable {
         ContentType,
         Metadata: { ...Metadata },
         ChecksumAlgorithm: 'CRC32',
+        ...legalHoldOnCreate(LegalHold),
       }),
     );
     if (!created.UploadId) throw new Error(`CreateMultipartUpload for ${Key} returned no UploadId`);
@@ -161,7 +167,7 @@ class PartWriter extends Writable {
 
   /** After the body ended: one PUT if it all fit in one part, else the last part and the completion. */
   async finish(): Promise<void> {
-    const { Bucket, Key, ContentType, Metadata } = this.target;
+    const { Bucket, Key, ContentType, Metadata, LegalHold } = this.target;
     if (this.#partNumber === 0) {
       await this.s3.send(
         new PutObjectCommand({
@@ -172,6 +178,7 @@ class PartWriter extends Writable {
           Body: this.#buffer?.subarray(0, this.#filled) ?? Buffer.alloc(0),
           ChecksumAlgorithm: 'CRC32',
           IfNoneMatch: '*',
+          ...legalHoldOnCreate(LegalHold),
         }),
       );
       return;

@@ -14,9 +14,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PartBuffers, uploadStream } from './part-upload.ts';
+import { legalHoldOnCreate, PartBuffers, uploadStream } from './part-upload.ts';
 import { sendFileBodiesUnsigned } from './unsigned-payload.ts';
 
 export interface UploadSettings {
@@ -34,6 +35,8 @@ export interface FileUpload {
    * multipart one (created when the first part is full and more bytes follow).
    */
   metadata: Record<string, string>;
+  /** Created under S3's legal hold (Object Lock buckets; the archiver sets it for a held conversation). */
+  legalHold?: boolean;
 }
 
 export interface StoredDigest {
@@ -72,6 +75,7 @@ export class ArchiveStorage {
           Key: file.key,
           ContentType: file.contentType,
           Metadata: file.metadata,
+          LegalHold: file.legalHold,
         },
         file.body,
       );
@@ -83,7 +87,12 @@ export class ArchiveStorage {
   }
 
   /** Writes a small object unless the key exists. `created: false` when it did (another attempt won). */
-  async putIfAbsent(key: string, body: string, contentType: string): Promise<{ created: boolean }> {
+  async putIfAbsent(
+    key: string,
+    body: string,
+    contentType: string,
+    options: { legalHold?: boolean } = {},
+  ): Promise<{ created: boolean }> {
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -93,6 +102,7 @@ export class ArchiveStorage {
           ContentType: contentType,
           ChecksumAlgorithm: 'CRC32',
           IfNoneMatch: '*',
+          ...legalHoldOnCreate(options.legalHold),
         }),
       );
       return { created: true };
@@ -112,6 +122,13 @@ export class ArchiveStorage {
         ContentType: 'application/json',
         ChecksumAlgorithm: 'CRC32',
       }),
+    );
+  }
+
+  /** Sets (ON) or clears (OFF) S3's legal hold on the current version of `key` (Object Lock buckets only). */
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    await this.s3.send(
+      new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }),
     );
   }
 

@@ -26,6 +26,14 @@ export function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: numbe
   return value;
 }
 
+/** `true` or `false` (any case); unset or empty is `fallback`. */
+export function booleanEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
+}
+
 /** DIXA_FILES_BASE_URL: the files host every link must normalize to (https; http only on loopback). */
 export function filesOriginFromEnv(env: NodeJS.ProcessEnv): FilesOrigin {
   try {

@@ -5,8 +5,9 @@
  * latest event for it is an `add`.
  *
  * On a bucket with Object Lock the hold is also S3's own: every version of every file and record of a held
- * conversation carries an S3 legal hold, removed only when no matter holds the conversation any more. Then not
- * even a bug (or lifecycle expiry) can delete a held file. `erase` and the anonymization follower consult the
+ * conversation carries an S3 legal hold, removed only when no matter holds the conversation any more; files that
+ * arrive later get it as they are stored (lambdas/archiver/archive-file.ts). Then not even a bug (or lifecycle
+ * expiry) can delete a held file. `erase` and the anonymization follower consult the
  * registry first and refuse, naming the matters.
  */
 import { createHash } from 'node:crypto';
@@ -86,7 +87,7 @@ export async function readHoldEvents(archive: Archive, conversationId: string): 
   return holdEventsOf(archive, await readLedger(archive, conversationId));
 }
 
-/** The hold events of a ledger already read (the archiver reads it once after it writes). */
+/** The hold events of a ledger already read. */
 export async function holdEventsOf(archive: Archive, ledger: Ledger): Promise<HoldEvent[]> {
   const keys = inFolder(ledger, 'holds').map((object) => object.key);
   const events = await mapLimit(keys, LOCKS_IN_FLIGHT, (key) => readEvent(archive, key));
@@ -361,19 +362,18 @@ export async function setLegalHolds(archive: Archive, conversationId: string, on
 }
 
 /**
- * An event as its key tells it (time, action, matter key), completed from its body. The key alone decides whether
- * the conversation is held: a body that cannot be read still counts (the safe side), under its matter key.
+ * An event as its key tells it (time, action, matter key; the matter's name stands in as `matter <matterKey>`), or
+ * undefined for a key that is not a hold event. The key alone decides whether the conversation is held.
  */
-async function readEvent(archive: Archive, key: string): Promise<HoldEvent | undefined> {
+export function eventFromKey(key: string): HoldEvent | undefined {
   const name = key.slice(key.lastIndexOf('/') + 1);
   const match = /^(.+Z)-(add|release)-([0-9a-f]{16})\.json$/.exec(name);
   const at = match ? parseKeyStamp(match[1]!) : undefined;
   if (!match || !at) return undefined;
   const [, , action, mKey] = match;
-  const conversationId = key.slice(0, -`/holds/${name}`.length).split('/').at(-1)!;
-  const fromKey: HoldEvent = {
+  return {
     holdEventVersion: HOLD_EVENT_VERSION,
-    conversationId,
+    conversationId: key.slice(0, -`/holds/${name}`.length).split('/').at(-1)!,
     action: action as HoldAction,
     matter: `matter ${mKey}`,
     matterKey: mKey!,
@@ -382,11 +382,27 @@ async function readEvent(archive: Archive, key: string): Promise<HoldEvent | und
     by: 'unknown',
     archivedFiles: 0,
   };
+}
+
+/**
+ * Whether the conversation is held, from the ledger's listing alone (no event is read): what the archiver asks of
+ * every file it stores, at no cost beyond the ledger listing it makes anyway.
+ */
+export function isHeld(ledger: Ledger): boolean {
+  const events = inFolder(ledger, 'holds').map((object) => eventFromKey(object.key));
+  return activeMatters(events.filter((e): e is HoldEvent => e !== undefined)).length > 0;
+}
+
+/** An event as its key tells it, completed from its body; a body that cannot be read still counts (the safe side). */
+async function readEvent(archive: Archive, key: string): Promise<HoldEvent | undefined> {
+  const fromKey = eventFromKey(key);
+  if (!fromKey) return undefined;
+  const { conversationId, matterKey: mKey } = fromKey;
   try {
     const out = await archive.s3.send(new GetObjectCommand({ Bucket: archive.bucket, Key: key }));
     const body = JSON.parse((await out.Body?.transformToString('utf8')) ?? '') as Partial<HoldEvent>;
     return typeof body.matter === 'string' && matterKey(body.matter) === mKey
-      ? { ...fromKey, ...body, action: fromKey.action, at: fromKey.at, conversationId, matterKey: mKey! }
+      ? { ...fromKey, ...body, action: fromKey.action, at: fromKey.at, conversationId, matterKey: mKey }
       : fromKey;
   } catch (error: unknown) {
     if ((error as Error).name === 'NoSuchKey') return undefined;

@@ -13,6 +13,8 @@ export const SOAK_WEBHOOK_SECRET = '9d8c7b6a5f4e3d2c1b0a99887766554433221100ffee
 export const SWEEP_API_TOKEN = 'sweep-api-token-5c1e';
 export const PERSON_API_TOKEN = 'person-api-token-2b9d';
 export const FOLLOWER_API_TOKEN = 'follower-api-token-93d0';
+/** The files host's token in test/unit/archiver/hold-on-arrival.test.ts. */
+export const HOLD_ARRIVAL_API_TOKEN = 'hold-arrival-token-6e2f';
 export const LOAD_WEBHOOK_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 /** Webhook secrets of a rotation (test/unit/ingest/rotation.test.ts): the one being retired and its successor. */
 export const ROTATION_OLD_SECRET = '0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -50,6 +52,7 @@ export const KNOWN_TEST_SECRETS: readonly string[] = [
   SWEEP_API_TOKEN,
   PERSON_API_TOKEN,
   FOLLOWER_API_TOKEN,
+  HOLD_ARRIVAL_API_TOKEN,
   SOAK_WEBHOOK_SECRET,
   LOAD_WEBHOOK_SECRET,
   ROTATION_OLD_SECRET,

@@ -146,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     jobQueueUrl: jobQueue.queueUrl,
     deadLetterQueueUrl: deadLetterQueue.queueUrl,
     maxReceiveCount: options.maxReceiveCount ?? 3,
+    objectLock: false, // s3rver has no Object Lock
   };
   const secrets = new TestSecrets(token);
   process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines in the test output

@@ -23,6 +23,7 @@ describe('archiverConfigFromEnv', () => {
       jobQueueUrl: base.JOB_QUEUE_URL,
       deadLetterQueueUrl: base.DEAD_LETTER_QUEUE_URL,
       maxReceiveCount: 5,
+      objectLock: false,
     });
   });
 
@@ -39,6 +40,7 @@ describe('archiverConfigFromEnv', () => {
       FETCH_THROUGHPUT_WINDOW_MS: '60000',
       FETCH_MAX_DECODED_RATIO: '20',
       MAX_RECEIVE_COUNT: '8',
+      ARCHIVE_OBJECT_LOCK: 'true',
     });
     expect(config).toMatchObject({
       prefix: 'team/dixa',
@@ -50,6 +52,7 @@ describe('archiverConfigFromEnv', () => {
       throughputWindowMs: 60_000,
       maxDecodedRatio: 20,
       maxReceiveCount: 8,
+      objectLock: true,
     });
     expect(config.files.origin).toBe('http://127.0.0.1:4010');
   });
@@ -68,6 +71,7 @@ describe('archiverConfigFromEnv', () => {
     [{ ARCHIVE_PREFIX: 'a/../b' }, /ARCHIVE_PREFIX/],
     [{ DIXA_FILES_BASE_URL: 'http://files.dixa.io' }, /DIXA_FILES_BASE_URL: .*loopback/],
     [{ DIXA_FILES_BASE_URL: 'https://files.dixa.io/private' }, /DIXA_FILES_BASE_URL/],
+    [{ ARCHIVE_OBJECT_LOCK: 'yes' }, /ARCHIVE_OBJECT_LOCK must be true or false/],
   ])('%j is refused with the variable named', (override, message) => {
     expect(() => archiverConfigFromEnv({ ...base, ...override })).toThrow(message);
   });

@@ -68,6 +68,7 @@ beforeEach(() => {
       jobQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
       deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/jobs-dlq',
       maxReceiveCount: 4,
+      objectLock: false,
     },
     storage: new ArchiveStorage(s3, 'bucket', { partSizeBytes: 5 * 1024 * 1024, queueSize: 2 }),
     secrets: { get: async () => ({ apiToken: TOKEN, webhookSecret: 'aa' }) },

@@ -118,6 +118,7 @@ describe('a malformed Dixa secret', () => {
         jobQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
         deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/jobs-dlq',
         maxReceiveCount: 1,
+        objectLock: false,
       },
       storage: new ArchiveStorage(s3, 'bucket', { partSizeBytes: 5 * 1024 * 1024, queueSize: 2 }),
       secrets: secretSourceFromEnv({ DIXA_SECRET_ARN: ARN }),

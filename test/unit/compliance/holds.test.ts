@@ -2,7 +2,7 @@
  * Legal holds against a versioned Object Lock bucket (in memory): S3's own legal hold on every version of every file
  * and record of a held conversation, removed only when no matter holds it; the registry's rules.
  */
-import { GetBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planErasure, refusal } from '../../../lambdas/compliance/erase.ts';
 import {
@@ -11,12 +11,15 @@ import {
   HOLD_EVENT_VERSION,
   type HoldEvent,
   heldBy,
+  isHeld,
   matterKey,
+  placeHolds,
   readHoldEvents,
   refuseIfHeld,
   setLegalHolds,
   writeHoldEvent,
 } from '../../../lambdas/compliance/holds.ts';
+import { readLedger } from '../../../lambdas/compliance/ledger.ts';
 import { BUCKET, PREFIX, VersionedBucket } from './versioned-bucket.ts';
 
 let bucket: VersionedBucket;
@@ -98,6 +101,22 @@ describe('lifecycle expiry on a bucket without Object Lock', () => {
       .rejects(Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' }));
     expect(await expiryCannotSeeHolds(archive())).toBe(false);
   });
+
+  it('makes hold add refuse, writing nothing; with Object Lock the same rule cannot remove a held version', async () => {
+    const expiry = { ID: 'ExpireArchive', Status: 'Enabled', Filter: { Prefix: `${PREFIX}/conversations/` } };
+    rules([{ ...expiry, Expiration: { Days: 30 } }]);
+    bucket.objectLock = false;
+    bucket.archive('77', 'a.pdf', 'x');
+    const request = { matter: 'Case A', reason: 'r', by: 'tester' };
+    await expect(placeHolds(archive(), ['77'], request)).rejects.toThrow(
+      /refusing to place a hold: s3:\/\/archive has no Object Lock and a lifecycle rule expires archived files.*nothing was changed/,
+    );
+    expect(bucket.under(`${PREFIX}/ledger/`)).toEqual([]);
+    // Object Lock: S3 itself keeps every held version (expiry only adds a delete marker on top), so a hold is placed.
+    bucket.objectLock = true;
+    const { placed } = await placeHolds(archive(), ['77'], request);
+    expect(placed[0]).toMatchObject({ files: 1, versions: 2, matters: ['Case A'] });
+  });
 });
 
 describe('the hold registry', () => {
@@ -125,6 +144,24 @@ describe('the hold registry', () => {
     const key = await writeHoldEvent(archive(), event('add', 'Case Z', '2025-01-01T10:00:00.000Z'));
     bucket.versions.find((v) => v.key === key)!.body = Buffer.from('not json');
     expect(await heldBy(archive(), '77')).toEqual([`matter ${matterKey('Case Z')}`]);
+  });
+
+  it('isHeld answers from the ledger listing alone, as the archiver asks it, the same as the events do', async () => {
+    const held = async () => isHeld(await readLedger(archive(), '77'));
+    const reads = () => bucket.mock.commandCalls(GetObjectCommand).length;
+    expect(await held()).toBe(false);
+    await writeHoldEvent(archive(), event('add', 'Case A', '2025-01-01T10:00:00.000Z'));
+    await writeHoldEvent(archive(), event('add', 'Case B', '2025-01-02T10:00:00.000Z'));
+    await writeHoldEvent(archive(), event('release', 'Case A', '2025-01-03T10:00:00.000Z'));
+    const before = reads();
+    expect(await held()).toBe(true);
+    await writeHoldEvent(archive(), event('release', 'Case B', '2025-01-04T10:00:00.000Z'));
+    expect(await held()).toBe(false);
+    bucket.put(`${PREFIX}/ledger/77/holds/not-an-event.json`, Buffer.from('{}'));
+    expect(await held()).toBe(false);
+    expect(reads()).toBe(before); // no event body was read
+    await writeHoldEvent(archive(), event('add', 'Case A', '2025-01-05T10:00:00.000Z'));
+    expect(await held()).toBe(true);
   });
 
   it('never puts a matter’s name in a key', async () => {

@@ -1,21 +1,28 @@
 /**
  * A versioned, Object Lock-enabled S3 bucket in memory behind aws-sdk-client-mock — what s3rver cannot emulate:
- * versions, delete markers, paged ListObjectVersions, retention, legal holds and BypassGovernanceRetention.
+ * versions, delete markers, paged ListObjectVersions, retention, legal holds (also set at creation, by PutObject and
+ * CreateMultipartUpload, refused without Object Lock as S3 refuses them) and BypassGovernanceRetention. Writes honour
+ * `If-None-Match: *`, so the archiver itself can store into it.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FileJob } from '../../../lambdas/core/job.ts';
@@ -48,7 +55,10 @@ export class VersionedBucket {
   pageSize = 3;
   /** Keys whose deletion fails with this code (simulates S3 trouble mid-erasure). */
   failingKeys = new Map<string, string>();
+  /** Called before a PutObjectLegalHold takes effect (a test acts at that moment). */
+  beforeLegalHold: (input: { Key?: string; LegalHold?: { Status?: string } }) => Promise<void> | void = () => {};
   readonly mock = mockClient(S3Client);
+  private readonly uploads = new Map<string, { key: string; legalHold: boolean; parts: Map<number, Buffer> }>();
   readonly client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
   private counter = 0;
 
@@ -57,7 +67,36 @@ export class VersionedBucket {
     this.mock.on(ListObjectsV2Command).callsFake((input) => this.listCurrent(input.Prefix ?? ''));
     this.mock.on(GetObjectCommand).callsFake((input) => this.get(input.Key!));
     this.mock.on(PutObjectCommand).callsFake((input) => {
-      this.put(input.Key!, Buffer.from(input.Body as string));
+      this.refuseExisting(input.Key!, input.IfNoneMatch);
+      const legalHold = this.legalHoldOnCreate(input.ObjectLockLegalHoldStatus);
+      this.put(input.Key!, Buffer.from(input.Body as string), legalHold === undefined ? {} : { legalHold });
+      return {};
+    });
+    this.mock.on(HeadObjectCommand).callsFake((input) => {
+      const version = this.current(input.Key!).find((v) => v.key === input.Key);
+      if (!version) throw s3Error('NotFound', 404);
+      return { ContentLength: version.body.length };
+    });
+    this.mock.on(CreateMultipartUploadCommand).callsFake((input) => {
+      const legalHold = this.legalHoldOnCreate(input.ObjectLockLegalHoldStatus) ?? false;
+      const uploadId = `upload-${++this.counter}`;
+      this.uploads.set(uploadId, { key: input.Key!, legalHold, parts: new Map() });
+      return { UploadId: uploadId };
+    });
+    this.mock.on(UploadPartCommand).callsFake((input) => {
+      this.uploads.get(input.UploadId!)!.parts.set(input.PartNumber!, Buffer.from(input.Body as Buffer));
+      return { ETag: `"part-${input.PartNumber}"` };
+    });
+    this.mock.on(CompleteMultipartUploadCommand).callsFake((input) => {
+      const upload = this.uploads.get(input.UploadId!)!;
+      this.refuseExisting(upload.key, input.IfNoneMatch);
+      const body = Buffer.concat([...upload.parts].sort(([a], [b]) => a - b).map(([, part]) => part));
+      this.put(upload.key, body, upload.legalHold ? { legalHold: true } : {});
+      this.uploads.delete(input.UploadId!);
+      return {};
+    });
+    this.mock.on(AbortMultipartUploadCommand).callsFake((input) => {
+      this.uploads.delete(input.UploadId!);
       return {};
     });
     this.mock.on(GetObjectLockConfigurationCommand).callsFake(() => {
@@ -74,7 +113,8 @@ export class VersionedBucket {
       if (version?.legalHold === undefined) throw s3Error('NoSuchObjectLockConfiguration', 404);
       return { LegalHold: { Status: version.legalHold ? 'ON' : 'OFF' } };
     });
-    this.mock.on(PutObjectLegalHoldCommand).callsFake((input) => {
+    this.mock.on(PutObjectLegalHoldCommand).callsFake(async (input) => {
+      await this.beforeLegalHold(input);
       if (!this.objectLock) throw s3Error('InvalidRequest', 400);
       const version = input.VersionId ? this.find(input.Key!, input.VersionId) : this.current(input.Key!)[0];
       if (!version || version.deleteMarker) throw s3Error('NoSuchKey', 404);
@@ -127,8 +167,25 @@ export class VersionedBucket {
     return record;
   }
 
+  /** The current version of `key` (undefined when absent or behind a delete marker). */
+  latest(key: string): Version | undefined {
+    return this.current(key).find((v) => v.key === key);
+  }
+
   under(prefix: string): Version[] {
     return this.versions.filter((v) => v.key.startsWith(prefix));
+  }
+
+  /** `If-None-Match: *` on a key that exists: S3's 412. */
+  private refuseExisting(key: string, ifNoneMatch: string | undefined): void {
+    if (ifNoneMatch === '*' && this.latest(key)) throw s3Error('PreconditionFailed', 412);
+  }
+
+  /** A legal hold asked for at creation: S3 refuses it on a bucket without Object Lock. */
+  private legalHoldOnCreate(status: string | undefined): boolean | undefined {
+    if (status === undefined) return undefined;
+    if (!this.objectLock) throw s3Error('InvalidRequest', 400);
+    return status === 'ON';
   }
 
   private find(key: string, versionId?: string): Version | undefined {

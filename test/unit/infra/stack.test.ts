@@ -173,6 +173,7 @@ describe('the stack with the default config', () => {
         FETCH_MIN_BYTES_PER_SECOND: String(DEFAULT_CONFIG.fetchMinBytesPerSecond),
         FETCH_THROUGHPUT_WINDOW_MS: String(DEFAULT_CONFIG.fetchThroughputWindowMs),
         FETCH_MAX_DECODED_RATIO: String(DEFAULT_CONFIG.fetchMaxDecodedRatio),
+        ARCHIVE_OBJECT_LOCK: 'false',
       });
     });
 
@@ -436,7 +437,7 @@ describe('the stack with the default config', () => {
         for (const action of actionsOf(statement)) {
           expect(action).not.toContain('*');
           expect(action).not.toMatch(/PutBucket|PutObjectRetention|BypassGovernance/);
-          // Legal holds are set only by the people with the hold policy.
+          // Legal holds are set only by the people with the hold policy (the archiver only with Object Lock).
           if (/PutObjectLegalHold/.test(action)) expect(owner).toBe(id('ComplianceHold/Policy'));
           if (!/Delete(Object|Bucket)/.test(action) || owner === erasePolicy) continue;
           expect(owner, action).toContain(archiverRole);
@@ -883,6 +884,27 @@ describe('the stack with every option set', () => {
         objects('erasure-receipts/*'),
         getAtt(id('Archive/Key')),
       ].map((r) => JSON.stringify(r)),
+    );
+  });
+
+  it('lets the archiver hold on arrival: PutObjectLegalHold on files and records only, never retention or a bypass', () => {
+    const archiver = statementsOfRole(template, id('Archiver/Lambda/Role'));
+    expect(archiver.filter((s) => actionsOf(s).some((a) => /LegalHold|Retention|Bypass/.test(a)))).toEqual([
+      {
+        Sid: 'HoldOnArrival',
+        Effect: 'Allow',
+        Action: 's3:PutObjectLegalHold',
+        Resource: objectsArn(id('Archive/Bucket'), 'archive/dixa/conversations/*'),
+      },
+    ]);
+    const env = resource(template, id('Archiver/Lambda/Function')).Properties.Environment.Variables;
+    expect(env.ARCHIVE_OBJECT_LOCK).toBe('true');
+    // Nobody else but the hold policy sets legal holds.
+    const setters = allPolicyStatements(template)
+      .filter(({ statement }) => actionsOf(statement).includes('s3:PutObjectLegalHold'))
+      .map(({ owner }) => owner);
+    expect(setters.sort()).toEqual(
+      [JSON.stringify([{ Ref: id('Archiver/Lambda/Role') }]), id('ComplianceHold/Policy')].sort(),
     );
   });
 
