@@ -3,7 +3,7 @@
  * conversation's ledger (write-once), plus, on a bucket with Object Lock, S3's own legal hold on every version of
  * every file and record. While any matter holds a conversation, `erase` and the anonymization follower refuse.
  */
-import { UsageError } from '../../lambdas/commons/errors.ts';
+import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
 import { checkConversationId } from '../../lambdas/compliance/archive.ts';
 import { whoIsActing } from '../../lambdas/compliance/caller-identity.ts';
 import {
@@ -16,16 +16,19 @@ import {
   placeHolds,
   releaseHolds,
 } from '../../lambdas/compliance/holds.ts';
+import { describeSearch, type PersonSelector } from '../../lambdas/compliance/people.ts';
 import { explainS3Errors } from '../../lambdas/compliance/s3-errors.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, printResult, say, wantsJson } from '../shared/output.ts';
+import { foundInText, PERSON_FLAGS, PERSON_FLAGS_HELP, searchPerson, selectedPerson } from '../shared/person.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, type S3Target, s3Target } from '../shared/s3-target.ts';
 
 const help = `dixa-archiver hold — place, release and list legal holds on conversations
 
 Usage:
   dixa-archiver hold add --conversation <csid> [--conversation <csid>…] --matter "<name>" --reason "<text>"
+  dixa-archiver hold add --email <address> | --phone <number> | --external-id <id> --matter "<name>" --reason "<text>"
   dixa-archiver hold release --matter "<name>" [--conversation <csid>…] --reason "<text>"
   dixa-archiver hold list [--matter "<name>"] [--json]
 
@@ -35,6 +38,10 @@ Options:
   --matter "<name>"       the legal matter (e.g. a case number); several matters can hold one conversation
   --reason "<text>"       why, for the hold's record (no personal data here)
   --json                  print JSON even at a terminal
+
+${PERSON_FLAGS_HELP}
+  hold add holds every conversation found for the person now (the output lists them); conversations the person
+  takes part in later are not held by it: add them by --conversation, or run the same hold add again.
 
 ${S3_FLAGS_HELP}
 
@@ -56,6 +63,7 @@ const FLAGS = {
   matter: { type: 'string' },
   reason: { type: 'string' },
   json: { type: 'boolean' },
+  ...PERSON_FLAGS,
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -71,13 +79,20 @@ export const command: Command = {
       throw new UsageError('say what to do: hold add | hold release | hold list (dixa-archiver hold --help)');
     }
     const flags = parseFlags(rest, FLAGS);
+    const person = selectedPerson(flags);
+    if (person && action !== 'add') {
+      throw new UsageError(`--${person.type} goes with hold add; release and list work by --matter and --conversation`);
+    }
     const archive = s3Target(flags);
     if (action === 'list') return explainS3Errors(archive, () => list(archive, flags));
     const matter = checkMatter(flags.matter);
     const reason = checkHoldReason(flags.reason);
-    const conversations = [...new Set((flags.conversation ?? []).map(checkConversationId))];
-    if (action === 'add' && conversations.length === 0) throw new UsageError('--conversation <csid> is required');
+    let conversations = [...new Set((flags.conversation ?? []).map(checkConversationId))];
+    if (action === 'add' && conversations.length === 0 && !person) {
+      throw new UsageError('--conversation <csid> (or --email, --phone, --external-id) is required');
+    }
     const by = await whoIsActing(archive.s3, archive.local, 'the hold event', 'nothing was changed');
+    if (person) conversations = await personConversations(archive, person, flags);
     return explainS3Errors(archive, () =>
       action === 'add'
         ? add(archive, conversations, { matter, reason, by })
@@ -85,6 +100,20 @@ export const command: Command = {
     );
   },
 };
+
+/** The person's conversations, from Dixa and the archive's people index; none found is an error (nothing to hold). */
+async function personConversations(archive: S3Target, person: PersonSelector, flags: Flags): Promise<string[]> {
+  const search = await searchPerson(archive, person, flags);
+  say`${describeSearch(search)}`;
+  if (search.conversations.length === 0) {
+    throw new UserError(
+      `no conversation found for this ${person.type === 'external-id' ? 'external id' : person.type}, so nothing was ` +
+        'held: a hold names conversations. Hold them by --conversation once they are known',
+    );
+  }
+  for (const found of search.conversations) say`  ${found.conversationId}: found in ${foundInText(found, search)}`;
+  return search.conversations.map((found) => found.conversationId);
+}
 
 async function add(archive: S3Target, conversations: string[], request: HoldRequest): Promise<number> {
   const { objectLock } = await placeHolds(

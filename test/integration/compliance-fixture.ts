@@ -107,6 +107,19 @@ export async function seedConversation(
   return seeded;
 }
 
+/** Points the CLI's Dixa settings (DIXA_API_TOKEN, DIXA_API_BASE_URL) at a fake Dixa API; returns the undo. */
+export function useDixaApi(token: string, baseUrl: string): () => void {
+  const saved = { DIXA_API_TOKEN: process.env.DIXA_API_TOKEN, DIXA_API_BASE_URL: process.env.DIXA_API_BASE_URL };
+  process.env.DIXA_API_TOKEN = token;
+  process.env.DIXA_API_BASE_URL = baseUrl;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 export interface CliRun {
   code: number;
   stdout: string;

@@ -1,18 +1,32 @@
 /**
  * `dixa-archiver hold` against local mode's S3 (s3rver, no Object Lock): the registry of write-once events, two
- * matters on one conversation, erase refused while held, a hold on a conversation with nothing archived yet.
+ * matters on one conversation, erase refused while held, a hold on a conversation with nothing archived yet, and a
+ * hold on a person (`--email`, `--phone`, `--external-id`: Dixa's end users and the archive's people index, via the
+ * fake Dixa API).
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordParticipants } from '../../lambdas/archiver/people.ts';
+import { ArchiveStorage } from '../../lambdas/aws/storage.ts';
 import { matterKey } from '../../lambdas/compliance/holds.ts';
 import { conversationPrefix, ledgerPrefix } from '../../lambdas/core/keys.ts';
-import { BUCKET, cli, type Emulator, PREFIX, seedConversation, startS3 } from './compliance-fixture.ts';
+import { participantsFromExport } from '../../lambdas/core/participants.ts';
+import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
+import { PERSON_API_TOKEN } from '../fakes/test-secrets.ts';
+import { BUCKET, cli, type Emulator, PREFIX, seedConversation, startS3, useDixaApi } from './compliance-fixture.ts';
 
+const MARY = 'mary@example.com';
 let s3: Emulator;
+let dixa: FakeDixaApi;
+let restoreEnv: () => void;
 beforeAll(async () => {
   s3 = await startS3();
+  dixa = await startFakeDixaApi({ token: PERSON_API_TOKEN, endUsersPageSize: 1 });
+  restoreEnv = useDixaApi(PERSON_API_TOKEN, dixa.url);
 });
 afterAll(async () => {
+  restoreEnv();
+  await dixa.close();
   await s3.stop();
 });
 
@@ -80,7 +94,17 @@ describe('dixa-archiver hold', () => {
 
   it('refuses bad input in one line, changing nothing', async () => {
     for (const [args, message] of [
-      [['add', '--matter', 'M', '--reason', 'r'], /--conversation <csid> is required/],
+      [
+        ['add', '--matter', 'M', '--reason', 'r'],
+        /--conversation <csid> \(or --email, --phone, --external-id\) is required/,
+      ],
+      [
+        ['add', '--email', MARY, '--conversation', '5003', '--matter', 'M', '--reason', 'r'],
+        /either --conversation or --email/,
+      ],
+      [['add', '--email', 'not-an-address', '--matter', 'M', '--reason', 'r'], /--email/],
+      [['add', '--email', MARY, '--phone', '+4511', '--matter', 'M', '--reason', 'r'], /one person selector/],
+      [['release', '--email', MARY, '--matter', 'M', '--reason', 'r'], /--email goes with hold add/],
       [['add', '--conversation', '5003', '--reason', 'r'], /--matter "<name>" is required/],
       [['add', '--conversation', '5003', '--matter', 'M'], /--reason "<text>" is required/],
       [['add', '--conversation', 'abc', '--matter', 'M', '--reason', 'r'], /numeric Dixa csid/],
@@ -93,5 +117,67 @@ describe('dixa-archiver hold', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(await keysUnder(ledgerPrefix(PREFIX, '5003'))).toEqual([]);
+  });
+
+  it('--email holds every conversation found for the person (Dixa and the archive’s index), even one not archived yet', async () => {
+    // Dixa knows Mary: she requested 6001 (archived) and 6002 (nothing archived yet); the archive saw her CC'd in 6003.
+    await seedConversation(s3.s3, '6001', [{ linkName: 'm1.pdf', content: 'one' }]);
+    await seedConversation(s3.s3, '6003', [{ linkName: 'm3.pdf', content: 'three' }]);
+    dixa.addEndUser({ id: 'u-mary', email: MARY, phoneNumber: '+4587654321', conversations: [6001, 6002] });
+    const cc = participantsFromExport({
+      csid: 6003,
+      created_at: Date.parse('2024-02-01T00:00:00Z'),
+      author_email: 'agent@acme.example',
+      from: 'agent@acme.example',
+      to: ['someone@example.net'],
+      cc: ['Mary <MARY@example.com>'],
+      bcc: [],
+    });
+    const storage = new ArchiveStorage(s3.s3, BUCKET, { partSizeBytes: 5 * 1024 * 1024, queueSize: 1 });
+    await recordParticipants(cc!, { config: { prefix: PREFIX } as never, storage, secrets: undefined as never });
+
+    const add = await hold('add', '--phone', '+45 87 65 43 21', '--matter', 'Case P', '--reason', 'litigation');
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stderr).toMatch(/Searched Dixa \(1 end user\) and the archive's people index .*: 3 conversations found/);
+    expect(add.stderr).toContain('6001: found in Dixa');
+    expect(add.stderr).toMatch(/6003: found in archive index \(cc, as mary@example.com\)/);
+    expect(add.stderr).toContain('Conversation 6001: held for "Case P" (1 file(s))');
+    expect(add.stderr).toContain(
+      'Conversation 6002: hold recorded for "Case P"; nothing is archived for it yet — files archived later are held on arrival.',
+    );
+    expect(add.stderr).toContain('Conversation 6003: held for "Case P" (1 file(s))');
+    expect(
+      JSON.parse((await hold('list', '--json', '--matter', 'Case P')).stdout).map(
+        (h: { conversationId: string }) => h.conversationId,
+      ),
+    ).toEqual(['6001', '6002', '6003']);
+    expect((await erase('6003')).stderr).toMatch(/under legal hold \("Case P"\)/);
+    // The events name conversations and the matter's key: never the person.
+    const events = await keysUnder(`${ledgerPrefix(PREFIX, '6002')}holds/`);
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toMatch(/mary|8765/i);
+
+    // The archive's index alone, without asking Dixa: the conversation she was CC'd in.
+    const indexOnly = await hold(
+      'add',
+      '--email',
+      MARY,
+      '--archive-index-only',
+      '--matter',
+      'Case Q',
+      '--reason',
+      'audit',
+    );
+    expect(indexOnly.code, indexOnly.stderr).toBe(0);
+    expect(indexOnly.stderr).toMatch(/Searched not Dixa .*: 1 conversation found/);
+    expect(indexOnly.stderr).toContain('Conversation 6003: held for "Case Q"');
+  });
+
+  it('a person found nowhere holds nothing, and says so', async () => {
+    const add = await hold('add', '--email', 'nobody@example.org', '--matter', 'Case N', '--reason', 'r');
+    expect(add.code).toBe(1);
+    expect(add.stderr).toMatch(/0 conversations found/);
+    expect(add.stderr).toMatch(/no conversation found for this email, so nothing was held/);
+    expect(JSON.parse((await hold('list', '--json', '--matter', 'Case N')).stdout)).toEqual([]);
   });
 });

@@ -19,7 +19,16 @@ import {
 import { freePort } from '../e2e/helpers.ts';
 import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
 import { PERSON_API_TOKEN } from '../fakes/test-secrets.ts';
-import { BUCKET, cli, cliAtTerminal, type Emulator, PREFIX, seedConversation, startS3 } from './compliance-fixture.ts';
+import {
+  BUCKET,
+  cli,
+  cliAtTerminal,
+  type Emulator,
+  PREFIX,
+  seedConversation,
+  startS3,
+  useDixaApi,
+} from './compliance-fixture.ts';
 
 const TOKEN = PERSON_API_TOKEN;
 const JANE = 'jane@example.com';
@@ -29,7 +38,7 @@ const GHOST = 'ghost@example.com';
 let s3: Emulator;
 let dixa: FakeDixaApi;
 let work: string;
-const saved = { token: process.env.DIXA_API_TOKEN, base: process.env.DIXA_API_BASE_URL };
+let restoreEnv: () => void;
 
 async function index(message: ParticipantsMessage | undefined) {
   if (!message) throw new Error('no participants in the test row');
@@ -41,8 +50,7 @@ beforeAll(async () => {
   s3 = await startS3();
   // Real time: the CLI paces its own Dixa calls with the system clock (the pacing itself is tested on a fake clock).
   dixa = await startFakeDixaApi({ token: TOKEN, endUsersPageSize: 1 });
-  process.env.DIXA_API_TOKEN = TOKEN;
-  process.env.DIXA_API_BASE_URL = dixa.url;
+  restoreEnv = useDixaApi(TOKEN, dixa.url);
   work = await mkdtemp(join(tmpdir(), 'person-'));
   for (const csid of ['8001', '8002', '8003', '8004', '8005']) {
     await seedConversation(s3.s3, csid, [
@@ -76,13 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const [name, value] of [
-    ['DIXA_API_TOKEN', saved.token],
-    ['DIXA_API_BASE_URL', saved.base],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
   await dixa.close();
   await s3.stop();
   await rm(work, { recursive: true, force: true });
