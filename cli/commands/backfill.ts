@@ -3,7 +3,7 @@
  * 30 days) or, per conversation, from the message API, and puts the file jobs on the same queue the webhooks
  * feed. Paced to Dixa's limits, resumable from a state file, with a dry run and JSON output.
  */
-import { readBacklog, sendJobs } from '../../lambdas/aws/queue.ts';
+import { sendJobs } from '../../lambdas/aws/queue.ts';
 import { UsageError } from '../../lambdas/commons/errors.ts';
 import type { Archive } from '../../lambdas/compliance/archive.ts';
 import { type ErasableJob, erasureCheck } from '../../lambdas/compliance/ledger.ts';
@@ -16,7 +16,6 @@ import {
   DixaClient,
   parseDixaBaseUrl,
 } from '../../lambdas/dixa/dixa-client.ts';
-import { FlowControl, type FlowControlOptions } from '../../lambdas/dixa/flow-control.ts';
 import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
 import { MAX_WINDOW_DAYS, parseDay, planWindows, today } from '../../lambdas/dixa/windows.ts';
 import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
@@ -31,7 +30,8 @@ import {
   QUEUE_FLAGS,
   QUEUE_FLAGS_HELP,
   type QueueFlags,
-  type QueueTarget,
+  type QueueFlowControl,
+  queueFlowControl,
   queueTarget,
 } from '../shared/queue-target.ts';
 import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
@@ -49,11 +49,8 @@ export interface BackfillDeps {
   /** Builds the archive client, when an archive is named (tests point it at their bucket). */
   s3Target: typeof s3Target;
   /** Flow control for a real run (tests whose queue has no archiver behind it turn it off). */
-  flowControl: (queue: QueueTarget, clock: Clock, onWait: FlowControlOptions['onWait']) => FlowControl | undefined;
+  flowControl: QueueFlowControl;
 }
-
-const queueFlowControl: BackfillDeps['flowControl'] = (queue, clock, onWait) =>
-  new FlowControl({ read: () => readBacklog(queue.sqs, queue.queueUrl), clock, onWait });
 
 const FLAGS = {
   from: { type: 'string' },

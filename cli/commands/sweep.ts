@@ -26,11 +26,19 @@ import {
   writeReport,
 } from '../../lambdas/sweep/report.ts';
 import { DEFAULT_SWEEP_DAYS, runSweep, sweepWindow } from '../../lambdas/sweep/sweep.ts';
+import { describeQueueFull } from '../backfill/progress.ts';
 import type { Command } from '../command.ts';
 import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
 import { parseFlags } from '../shared/flags.ts';
-import { type Column, formatTable, wantsJson } from '../shared/output.ts';
-import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, queueTarget } from '../shared/queue-target.ts';
+import { type Column, formatTable, inertText, wantsJson } from '../shared/output.ts';
+import {
+  checkQueue,
+  QUEUE_FLAGS,
+  QUEUE_FLAGS_HELP,
+  type QueueFlowControl,
+  queueFlowControl,
+  queueTarget,
+} from '../shared/queue-target.ts';
 import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -43,6 +51,8 @@ export interface SweepCommandDeps {
   random: () => number;
   queueTarget: typeof queueTarget;
   s3Target: typeof s3Target;
+  /** Flow control, as backfill's (tests whose queue has no archiver behind it turn it off). */
+  flowControl: QueueFlowControl;
 }
 
 const FLAGS = {
@@ -103,6 +113,7 @@ export function createSweepCommand(overrides: Partial<SweepCommandDeps> = {}): C
         random: Math.random,
         queueTarget,
         s3Target,
+        flowControl: queueFlowControl,
         ...overrides,
       };
       return sweep(parseFlags(argv, FLAGS), deps);
@@ -125,7 +136,8 @@ async function sweep(flags: Flags, deps: SweepCommandDeps): Promise<number> {
     apiBaseUrl: parseDixaBaseUrl(env.DIXA_API_BASE_URL ?? DEFAULT_API_BASE_URL, 'DIXA_API_BASE_URL'),
     clock,
     random: deps.random,
-    onRetry: (event) => deps.stderr.write(`  Dixa: ${event.reason}; waiting ${Math.ceil(event.waitMs / 1000)} s\n`),
+    onRetry: (event) =>
+      deps.stderr.write(inertText`  Dixa: ${event.reason}; waiting ${Math.ceil(event.waitMs / 1000)} s\n`),
   });
   const archive = deps.s3Target(
     { endpoint: flags.endpoint, bucket: flags.bucket, prefix: flags.prefix, region: flags.region },
@@ -144,16 +156,17 @@ async function sweep(flags: Flags, deps: SweepCommandDeps): Promise<number> {
       files: filesOrigin(env.DIXA_FILES_BASE_URL),
       clock,
       exists: (key) => objectExists(archive.s3, archive.bucket, key),
-      send: async (jobs, traceId) => {
-        await sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId: `sweep ${traceId}` });
-      },
+      send: (jobs, traceId) => sendJobs(queue.sqs, queue.queueUrl, jobs, { traceId: `sweep ${traceId}` }),
+      flowControl: () =>
+        deps.flowControl(queue, clock, (status) => deps.stderr.write(`  ${describeQueueFull(status)}\n`)),
       erasedBy: () => whoIsErasing(archive.s3, archive.local),
     },
     {
       ...window,
       followAnonymization: policy,
       trigger: 'cli',
-      onDay: (day) => deps.stderr.write(`  ${day.day}: ${day.status}${day.errors[0] ? ` (${day.errors[0]})` : ''}\n`),
+      onDay: (day) =>
+        deps.stderr.write(inertText`  ${day.day}: ${day.status}${day.errors[0] ? ` (${day.errors[0]})` : ''}\n`),
     },
   );
   const key = await explainS3Errors(archive, () => writeReport(archive, report));
@@ -205,10 +218,13 @@ export function formatReport(report: CompletenessReport): string {
   ];
   const failed = report.days.flatMap((d) => d.deadLetteredReasons.map((r) => ({ day: d.day, ...r })));
   if (failed.length > 0) {
-    lines.push('', 'Failed for good (in the dead-letter queue; `dixa-archiver redrive` retries them):');
-    for (const r of failed) lines.push(`  ${r.day}  ${r.count} × ${r.code}: ${r.example}`);
+    lines.push(
+      '',
+      'Failed for good (dead-lettered ones: `dixa-archiver redrive` retries them; queue-refused: SQS refuses the job):',
+    );
+    for (const r of failed) lines.push(inertText`  ${r.day}  ${r.count} × ${r.code}: ${r.example}`);
   }
-  const errors = report.days.flatMap((d) => d.errors.map((e) => `  ${d.day}  ${e}`));
+  const errors = report.days.flatMap((d) => d.errors.map((e) => inertText`  ${d.day}  ${e}`));
   if (errors.length > 0) lines.push('', 'Unproven (nothing is claimed for these days):', ...errors);
   lines.push('', ...formatAnonymization(report.anonymization));
   return lines.join('\n');

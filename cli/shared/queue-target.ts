@@ -5,8 +5,11 @@
  * credentials are used unless AWS credentials are set.
  */
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readBacklog } from '../../lambdas/aws/queue.ts';
 import { describeAwsError } from '../../lambdas/commons/aws-errors.ts';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { FlowControl, type FlowControlOptions } from '../../lambdas/dixa/flow-control.ts';
+import type { Clock } from '../../lambdas/dixa/pacer.ts';
 import { chooseEndpoint, parseEndpoint } from './aws-endpoint.ts';
 
 export const QUEUE_FLAGS = {
@@ -27,6 +30,16 @@ export interface QueueTarget {
   /** Local mode (an emulator on loopback). */
   local: boolean;
 }
+
+/** Flow control for a bulk feeder (backfill, sweep), measured from the queue's own attributes. */
+export type QueueFlowControl = (
+  queue: QueueTarget,
+  clock: Clock,
+  onWait: FlowControlOptions['onWait'],
+) => FlowControl | undefined;
+
+export const queueFlowControl: QueueFlowControl = (queue, clock, onWait) =>
+  new FlowControl({ read: () => readBacklog(queue.sqs, queue.queueUrl), clock, onWait });
 
 export interface QueueFlags {
   queueUrl?: string;

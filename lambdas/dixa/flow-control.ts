@@ -6,7 +6,7 @@
  *
  * Before each unit is sent, `beforeSend` waits until `backlog + unit ≤ drain rate × retention × drainShare`
  * (until a rate is known: `initialBacklog`). An empty queue always takes the next unit, so a unit larger than the
- * budget cannot wait forever. Shared by the backfill CLI and anything else that feeds the queue in bulk.
+ * budget cannot wait forever. Shared by everything that feeds the queue in bulk: the backfill CLI and the sweep.
  */
 import type { Clock } from './pacer.ts';
 
@@ -36,11 +36,19 @@ export interface FlowControlOptions {
   pollMs?: number;
   /** Readings closer together than this do not update the rate (default 10 s: approximate counts are noisy). */
   minSampleMs?: number;
+  /** Unix ms past which it stops waiting (a Lambda must still finish): the wait that would pass it throws. */
+  deadline?: number;
   onWait?(status: FlowStatus): void;
 }
 
+/** The archiver is behind and the run's deadline came first: the jobs were not sent. */
+export class QueueBehindError extends Error {
+  override name = 'QueueBehindError';
+}
+
 export class FlowControl {
-  readonly #options: Required<Omit<FlowControlOptions, 'onWait'>> & Pick<FlowControlOptions, 'onWait'>;
+  readonly #options: Required<Omit<FlowControlOptions, 'onWait' | 'deadline'>> &
+    Pick<FlowControlOptions, 'onWait' | 'deadline'>;
   #last: { at: number; messages: number } | undefined;
   #sentSince = 0;
   /** Jobs per millisecond, smoothed. */
@@ -52,7 +60,7 @@ export class FlowControl {
 
   /** Waits until the queue has room for `jobs` more. */
   async beforeSend(jobs: number): Promise<void> {
-    const { clock, drainShare, initialBacklog, pollMs } = this.#options;
+    const { clock, drainShare, initialBacklog, pollMs, deadline } = this.#options;
     for (;;) {
       const reading = await this.#options.read();
       this.#observe(reading);
@@ -61,6 +69,12 @@ export class FlowControl {
           ? initialBacklog
           : Math.floor(this.#rate * reading.retentionSeconds * 1000 * drainShare);
       if (reading.messages === 0 || reading.messages + jobs <= room) return;
+      if (deadline !== undefined && clock.now() + pollMs > deadline) {
+        throw new QueueBehindError(
+          `the job queue holds ${reading.messages} jobs, more than the archiver drains in time (room for ${room}); ` +
+            'stopped waiting for it at the run’s deadline',
+        );
+      }
       const drainPerMinute = this.#rate === undefined ? undefined : Math.round(this.#rate * 60_000);
       this.#options.onWait?.({ backlog: reading.messages, room, drainPerMinute, waitMs: pollMs });
       await clock.sleep(pollMs);

@@ -7,13 +7,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { s3ClientFromEnv, sqsClientFromEnv } from '../aws/clients.ts';
-import { sendJobs } from '../aws/queue.ts';
+import { readBacklog, sendJobs } from '../aws/queue.ts';
 import { secretSourceFromEnv } from '../aws/secrets.ts';
 import { objectExists } from '../aws/storage.ts';
 import { logger, metrics } from '../commons/powertools.ts';
 import type { Archive } from '../compliance/archive.ts';
 import { callerArn } from '../compliance/caller-identity.ts';
 import { DixaClient, DixaError } from '../dixa/dixa-client.ts';
+import { FlowControl } from '../dixa/flow-control.ts';
 import { systemClock } from '../dixa/pacer.ts';
 import { sweepConfigFromEnv } from './config.ts';
 import { type CompletenessReport, runFailed, writeReport } from './report.ts';
@@ -115,9 +116,14 @@ function runFromEnv(): SweepRun {
         files: config.files,
         clock: systemClock,
         exists: (key) => objectExists(s3, config.bucket, key),
-        send: async (jobs, traceId) => {
-          await sendJobs(sqs, config.jobQueueUrl, jobs, { traceId });
-        },
+        send: (jobs, traceId) => sendJobs(sqs, config.jobQueueUrl, jobs, { traceId }),
+        flowControl: (deadline) =>
+          new FlowControl({
+            read: () => readBacklog(sqs, config.jobQueueUrl),
+            clock: systemClock,
+            deadline,
+            onWait: (status) => logger.info('job queue full: waiting for the archiver', { ...status }),
+          }),
         erasedBy: () => callerArn(s3),
         // Shorter patience than the CLI's: a Lambda has 15 minutes for every day and the report.
         dixa: (token) =>

@@ -33,7 +33,7 @@ export interface FileCounts {
   archived: number;
   /** Missing from the archive and queued by this run (webhooks missed them, or they are still in flight). */
   queued: number;
-  /** Failed for good earlier (dead-lettered); not queued again: `redrive` retries them. */
+  /** Failed for good earlier (dead-lettered; `redrive` retries them), or refused by the queue now (queue-refused). */
   deadLettered: number;
   /** The conversation was erased (tombstoned) and the message predates the erasure. */
   erased: number;

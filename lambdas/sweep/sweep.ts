@@ -20,9 +20,10 @@ import type { FailureMarker } from '../core/failure-marker.ts';
 import type { FileJob } from '../core/job.ts';
 import { linkHash, objectKey, recordKey } from '../core/keys.ts';
 import { type FilesOrigin, normalizeLink } from '../core/links.ts';
-import { isFileJob } from '../core/queue-message.ts';
+import { isFileJob, type QueueMessage, type RefusedJob } from '../core/queue-message.ts';
 import { exportUnits, runBackfill, type UnitResult, type WorkUnit } from '../dixa/backfill.ts';
 import { type DixaClient, DixaError } from '../dixa/dixa-client.ts';
+import type { FlowControl } from '../dixa/flow-control.ts';
 import type { Clock } from '../dixa/pacer.ts';
 import { planWindows } from '../dixa/windows.ts';
 import { followAnonymization } from './anonymization.ts';
@@ -45,8 +46,14 @@ export interface SweepDeps {
   dixa: Pick<DixaClient, 'exportMessages' | 'exportConversations' | 'conversation' | 'activityLog'>;
   archive: Archive;
   files: FilesOrigin;
-  /** Puts jobs on the job queue; throws when they cannot all be queued. */
-  send: (jobs: FileJob[], traceId: string) => Promise<void>;
+  /** Puts jobs on the job queue; throws when they cannot all be queued; returns the jobs SQS refused for content. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a feeder with nothing to report returns nothing
+  send: (jobs: FileJob[], traceId: string) => Promise<{ refused: RefusedJob[] } | void>;
+  /**
+   * The queue's flow control for one run (lambdas/dixa/flow-control.ts), as backfill's: after days of failing
+   * webhooks the sweep is a bulk feeder too. It stops waiting at the run's deadline (the day is then unproven).
+   */
+  flowControl?: (deadline: number | undefined) => Pick<FlowControl, 'beforeSend' | 'sent'> | undefined;
   /** Whether the record at `key` exists (the archiver's own "already archived?" check). */
   exists: (key: string) => Promise<boolean>;
   clock: Pick<Clock, 'now'>;
@@ -77,6 +84,17 @@ interface DayTally {
   reasons: Map<string, ReasonCount>;
   /** Jobs picked for the queue: counted as queued only once they are on it. */
   toQueue: number;
+  /** Picked jobs SQS refused for their content even stripped to the bare job: failed for good. */
+  refused: number;
+}
+
+/** The code under which jobs the queue refused are reported among the day's failures. */
+export const QUEUE_REFUSED = 'queue-refused';
+
+function countReason(tally: DayTally, code: string, example: string): void {
+  const entry = tally.reasons.get(code) ?? { code, count: 0, example };
+  entry.count++;
+  tally.reasons.set(code, entry);
 }
 
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<CompletenessReport> {
@@ -106,13 +124,17 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       if (options.deadline !== undefined && clock.now() > options.deadline) {
         throw new DixaError('not read: the run ran out of time before this day');
       }
-      return unit.harvest();
+      // The sweep proves files complete; who took part is indexed by ingest and backfill, so only file jobs go out.
+      return unit.harvest().then((harvest) => ({ ...harvest, participants: [] }));
     },
   }));
 
+  /** The day whose jobs are being sent: units run one after another, each selected right before its send. */
+  let sending: DayTally | undefined;
   const select = async (jobs: FileJob[], unit: WorkUnit): Promise<FileJob[]> => {
-    const tally: DayTally = { counts: emptyCounts(), reasons: new Map(), toQueue: 0 };
+    const tally: DayTally = { counts: emptyCounts(), reasons: new Map(), toQueue: 0, refused: 0 };
     tallies.set(unit.id, tally);
+    sending = tally;
     tally.counts.linked = jobs.length;
     const verdicts = await mapLimit(jobs, CHECKS_IN_FLIGHT, async (job) => {
       const link = normalizeLink(job.url, deps.files);
@@ -122,9 +144,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       if (coversJob(state.ledger, job)) return 'erased';
       const marker = state.failures.get(linkHash(link.path));
       if (marker) {
-        const entry = tally.reasons.get(marker.code) ?? { code: marker.code, count: 0, example: marker.reason };
-        entry.count++;
-        tally.reasons.set(marker.code, entry);
+        countReason(tally, marker.code, marker.reason);
         return 'deadLettered';
       }
       return 'queue';
@@ -137,6 +157,15 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     tally.toQueue = queue.length;
     return queue;
   };
+  const send = async (messages: QueueMessage[], traceId: string) => {
+    const outcome = await deps.send(messages.filter(isFileJob), traceId);
+    for (const { reason } of outcome?.refused ?? []) {
+      sending!.refused++;
+      sending!.counts.deadLettered++;
+      countReason(sending!, QUEUE_REFUSED, reason);
+    }
+    return outcome;
+  };
 
   const days = new Map<string, DayReport>();
   const toDay = (result: UnitResult, window: (typeof windows)[number]): DayReport => {
@@ -147,8 +176,9 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       day: window.firstDay,
       messages: result.messages,
       ...counts,
-      queued: result.status === 'queued' ? (tally?.toQueue ?? 0) : 0,
-      notArchivable: result.rejected,
+      queued: result.status === 'queued' ? (tally?.toQueue ?? 0) - (tally?.refused ?? 0) : 0,
+      // The engine reports refused jobs among its rejected links; here they are failures of linked files.
+      notArchivable: result.rejected - (tally?.refused ?? 0),
       deadLetteredReasons: [...(tally?.reasons.values() ?? [])].sort((a, b) => b.count - a.count),
       errors,
     };
@@ -160,9 +190,9 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   try {
     await runBackfill(units, {
       dryRun: false,
-      // The sweep proves files complete; who took part is indexed by ingest and backfill, so only file jobs go out.
-      send: (messages, traceId) => deps.send(messages.filter(isFileJob), traceId),
+      send,
       select,
+      flow: deps.flowControl?.(options.deadline),
       onUnit: (result) => {
         const day = toDay(result, byId.get(result.id)!);
         days.set(day.day, day);

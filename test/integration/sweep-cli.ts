@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { createSweepCommand } from '../../cli/commands/sweep.ts';
+import type { QueueFlowControl } from '../../cli/shared/queue-target.ts';
 import type { CompletenessReport } from '../../lambdas/sweep/report.ts';
 import type { FakeClock, FakeDixaApi } from '../fakes/dixa-api.ts';
 import { BUCKET, type Harness, PREFIX } from './archiver-harness.ts';
@@ -23,9 +24,12 @@ export interface SweepRun {
   stderr: string;
 }
 
-/** Runs `sweep --json …args` and returns its exit code, the report it printed and what it said on stderr. */
+/**
+ * Runs `sweep --json …args` and returns its exit code, the report it printed and what it said on stderr. Flow
+ * control is off unless given: no archiver drains the harness's queue while the sweep runs.
+ */
 export async function runSweepCommand(
-  target: { harness: Harness; dixa: FakeDixaApi; clock: FakeClock; token: string },
+  target: { harness: Harness; dixa: FakeDixaApi; clock: FakeClock; token: string; flowControl?: QueueFlowControl },
   args: string[] = [],
 ): Promise<SweepRun> {
   const { harness, dixa } = target;
@@ -44,6 +48,7 @@ export async function runSweepCommand(
     random: () => 0.5,
     queueTarget: () => ({ sqs: harness.sqs, queueUrl: harness.config.jobQueueUrl, local: true }),
     s3Target: () => ({ s3: harness.s3, bucket: BUCKET, prefix: PREFIX, local: true }),
+    flowControl: target.flowControl ?? (() => undefined),
   });
   const code = await command.run(['--json', ...args]);
   return { code, report: JSON.parse(stdout.text), stderr: stderr.text };

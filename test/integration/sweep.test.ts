@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QueueFlowControl } from '../../cli/shared/queue-target.ts';
+import { readBacklog } from '../../lambdas/aws/queue.ts';
 import { failureKey, ledgerPrefix, linkHash } from '../../lambdas/core/keys.ts';
+import { FlowControl } from '../../lambdas/dixa/flow-control.ts';
 import {
   createFakeClock,
   DAY_MS,
@@ -52,7 +55,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sweep = (args: string[] = []) => runSweepCommand({ harness, dixa, clock, token: TOKEN }, args);
+const sweep = (args: string[] = [], flowControl?: QueueFlowControl) =>
+  runSweepCommand({ harness, dixa, clock, token: TOKEN, flowControl }, args);
 
 const serveAll = (files = expected) => {
   for (const file of files) harness.files.addFile(new URL(file.url).pathname, { size: 2_000 });
@@ -208,6 +212,38 @@ describe('dixa-archiver sweep', () => {
     const after = await sweep();
     expect(after.report.status).toBe('complete');
   }, 60_000);
+
+  it('waits for the archiver before queueing the next day when the queue is full (flow control, as backfill)', async () => {
+    serveAll();
+    let peak = 0;
+    let drained = 0;
+    const flowControl: QueueFlowControl = (queue, clock, onWait) =>
+      new FlowControl({
+        read: async () => {
+          const reading = await readBacklog(queue.sqs, queue.queueUrl);
+          peak = Math.max(peak, reading.messages);
+          return reading;
+        },
+        // The archiver works only while the sweep waits for it.
+        clock: {
+          now: clock.now,
+          async sleep(ms) {
+            drained += await harness.drain();
+            await clock.sleep(ms);
+          },
+        },
+        initialBacklog: 1,
+        onWait,
+      });
+    const { code, report, stderr } = await sweep([], flowControl);
+    expect(code).toBe(0);
+    expect(report.totals.queued).toBe(expected.length);
+    // Before a drain rate is measured only one job may wait; once it is, the room is what it drains in time.
+    expect(stderr).toMatch(/job queue holds \d+ jobs \(room for 1; drain rate not measured yet\): waiting 30s/);
+    expect(peak).toBeLessThanOrEqual(Math.max(...DAYS.map(perDay))); // never more than one day's files waiting
+    expect(drained + (await harness.drain())).toBe(expected.length);
+    for (const file of expected) expect(await harness.record(jobOf(file)), file.url).toBeDefined();
+  });
 
   it('refuses bad input with one line', async () => {
     await expect(sweep(['--from', '2025-01-16'])).rejects.toThrow(/in the future/);

@@ -89,6 +89,17 @@ describe('FlowControl', () => {
     expect(waits.some((w) => w.drainPerMinute === 0)).toBe(true);
   });
 
+  it('stops waiting at its deadline with an error that says why, and waits no longer than it', async () => {
+    const queue = simulatedQueue(0);
+    queue.send(5_000);
+    const flow = new FlowControl({ read: queue.read, clock: queue.clock, deadline: 100_000 });
+    await expect(flow.beforeSend(10)).rejects.toThrow(
+      /the job queue holds 5000 jobs, more than the archiver drains in time \(room for 0\); stopped waiting/,
+    );
+    expect(queue.now).toBeLessThanOrEqual(100_000);
+    expect(queue.now).toBeGreaterThan(100_000 - 30_000);
+  });
+
   it('counts jobs it sent as arrivals, not as a stalled archiver', async () => {
     // 600 jobs a minute drain; 1,000 arrive every 10 s, so between readings the backlog only grows. An hour's
     // retention leaves room for 600 × 60 / 4 = 9,000 jobs.

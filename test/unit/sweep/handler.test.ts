@@ -7,8 +7,10 @@ import { metrics } from '../../../lambdas/commons/powertools.ts';
 import { parseFileJob } from '../../../lambdas/core/job.ts';
 import { parseFilesBaseUrl } from '../../../lambdas/core/links.ts';
 import { DixaError } from '../../../lambdas/dixa/dixa-client.ts';
+import { FlowControl, type FlowStatus } from '../../../lambdas/dixa/flow-control.ts';
 import { createSweepHandler, type SweepRun } from '../../../lambdas/sweep/handler.ts';
 import type { CompletenessReport } from '../../../lambdas/sweep/report.ts';
+import { QUEUE_REFUSED } from '../../../lambdas/sweep/sweep.ts';
 import { BUCKET, PREFIX, VersionedBucket } from '../compliance/versioned-bucket.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 6);
@@ -137,6 +139,53 @@ describe('sweep handler', () => {
     const context = { getRemainingTimeInMillis: () => 10.5 * 60_000 } as never;
     await expect(createSweepHandler(() => slow)({}, context)).rejects.toThrow(/ran out of time/);
     expect(storedReport().days.map((d) => d.status)).toEqual(['incomplete', 'incomplete', 'unproven']);
+  });
+
+  it('waits for the archiver like backfill while the queue is too full, and stops at the deadline (days unproven)', async () => {
+    let now = NOW;
+    const waits: FlowStatus[] = [];
+    const behind = run();
+    behind.deps.clock = { now: () => now };
+    // A queue with 5,000 jobs the archiver does not drain (it is failing): no day's jobs may join them.
+    behind.deps.flowControl = (deadline) =>
+      new FlowControl({
+        read: async () => ({ messages: 5_000, retentionSeconds: 7 * 86_400 }),
+        clock: {
+          now: () => now,
+          async sleep(ms) {
+            now += ms;
+          },
+        },
+        deadline,
+        onWait: (status) => waits.push(status),
+      });
+    const context = { getRemainingTimeInMillis: () => 3 * 60_000 } as never;
+    await expect(createSweepHandler(() => behind)({}, context)).rejects.toThrow(/could not prove 3 day\(s\)/);
+    expect(sent).toEqual([]);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(now - NOW).toBeLessThanOrEqual(2 * 60_000); // it gave up by the deadline, leaving time for the report
+    const report = storedReport();
+    expect(report.days.map((d) => d.status)).toEqual(['unproven', 'unproven', 'unproven']);
+    expect(report.days[0]!.errors[0]).toMatch(/the job queue holds 5000 jobs, more than the archiver drains in time/);
+    expect(report.totals.queued).toBe(0);
+  });
+
+  it('counts a job SQS refuses as failed for good (queue-refused), not as queued', async () => {
+    const refusing = run();
+    refusing.deps.send = async (jobs) => {
+      const [refused, ...rest] = jobs;
+      sent.push(...rest.map((j) => j.url));
+      return { refused: refused ? [{ job: refused, reason: 'InvalidMessageContents: Invalid binary character' }] : [] };
+    };
+    await createSweepHandler(() => refusing)({});
+    const report = storedReport();
+    expect(report.totals).toMatchObject({ linked: 3, queued: 0, deadLettered: 3, notArchivable: 0 });
+    for (const day of report.days) {
+      expect(day.status).toBe('incomplete');
+      expect(day.deadLetteredReasons).toEqual([
+        { code: QUEUE_REFUSED, count: 1, example: 'InvalidMessageContents: Invalid binary character' },
+      ]);
+    }
   });
 
   it('fails the invocation when the anonymization follower could not ask Dixa, after writing the report', async () => {
