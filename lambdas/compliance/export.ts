@@ -38,6 +38,11 @@ export interface ExportHooks {
   /** Called once the files to download are known, with their total size. */
   onPlan?: (totalBytes: number) => void;
   onBytes?: (bytes: number) => void;
+  /**
+   * Write the top-level manifest also when nothing is archived (a person's access request is answered either way:
+   * the manifest says what was searched). Otherwise nothing at all is written then.
+   */
+  manifestWhenEmpty?: boolean;
 }
 
 export interface Manifest {
@@ -122,8 +127,10 @@ export async function exportConversations(
       });
       manifest.complete &&= result.findings.length === 0;
     }
-    if (manifest.conversations.every((c) => c.files.length === 0 && c.problems.length === 0)) return { manifest };
+    const empty = manifest.conversations.every((c) => c.files.length === 0 && c.problems.length === 0);
+    if (empty && !hooks.manifestWhenEmpty) return { manifest };
     const manifestPath = join(outDir, MANIFEST_NAME);
+    await mkdir(outDir, { recursive: true });
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     return { manifestPath, manifest };
   } catch (error: unknown) {
@@ -227,7 +234,7 @@ async function download(
 }
 
 /** `--out` must be a new or empty folder; checked before the bucket is asked anything. */
-async function checkOutDir(dir: string): Promise<void> {
+export async function checkOutDir(dir: string): Promise<void> {
   const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     if (error.code === 'ENOTDIR') throw new UsageError(`--out ${dir} lies inside a file, not a folder`);

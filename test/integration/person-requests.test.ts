@@ -5,12 +5,14 @@
  * found by upper-case e-mail and by phone; a person Dixa no longer knows (the archive index only); and the bad-input
  * rules: one line, exit 1 or 2, nothing changed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordParticipants } from '../../lambdas/archiver/people.ts';
 import { ArchiveStorage } from '../../lambdas/aws/storage.ts';
+import type { RequestManifest } from '../../lambdas/compliance/export.ts';
 import {
   type ParticipantsMessage,
   participantsFromExport,
@@ -19,6 +21,7 @@ import {
 import { freePort } from '../e2e/helpers.ts';
 import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
 import { PERSON_API_TOKEN } from '../fakes/test-secrets.ts';
+import { unzip } from '../fixtures/unzip.ts';
 import {
   BUCKET,
   cli,
@@ -48,8 +51,14 @@ async function index(message: ParticipantsMessage | undefined) {
 
 beforeAll(async () => {
   s3 = await startS3();
-  // Real time: the CLI paces its own Dixa calls with the system clock (the pacing itself is tested on a fake clock).
-  dixa = await startFakeDixaApi({ token: TOKEN, endUsersPageSize: 1 });
+  // Real time: the CLI paces its own Dixa calls with the system clock (the pacing and 429s are tested on a fake
+  // clock). Each command here is a new client with a new pacer, so back-to-back commands may together exceed Dixa's
+  // 10 a second: the fake allows more, so no retry line lands in the output these tests compare.
+  dixa = await startFakeDixaApi({
+    token: TOKEN,
+    endUsersPageSize: 1,
+    messagesLimit: { requests: 1000, windowMs: 1000 },
+  });
   restoreEnv = useDixaApi(TOKEN, dixa.url);
   work = await mkdtemp(join(tmpdir(), 'person-'));
   for (const csid of ['8001', '8002', '8003', '8004', '8005']) {
@@ -184,6 +193,111 @@ describe('list for a person', () => {
     );
     expect(period.code).toBe(0);
     expect(period.stderr).toMatch(/Conversation 8001 \(found in Dixa\): nothing is archived for it for messages from/);
+  });
+});
+
+describe('an access request', () => {
+  it('get --out: one folder per conversation and a manifest of what was searched, when, where found, every fingerprint', async () => {
+    const out = join(work, 'jane');
+    const run = await cli('get', '--email', 'Jane@Example.com', '--out', out, ...s3.flags);
+    expect(run.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['8001', '8002', '8003', '8005', 'manifest.json']);
+    expect(await readFile(join(out, '8002', 'file-8002.pdf'), 'utf8')).toBe('bytes of 8002');
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as RequestManifest;
+    expect(manifest.request).toMatchObject({
+      person: { type: 'email', value: JANE },
+      sources: ['dixa', 'archive-index'],
+      dixaEndUsers: 1,
+      relatedIdentities: [{ type: 'phone', value: JANE_PHONE }],
+    });
+    expect(Date.parse(String(manifest.request.searchedAt))).toBeGreaterThan(Date.now() - 60_000);
+    expect(
+      (manifest.request.conversations as { conversationId: string; foundIn: string[]; roles: string[] }[]).map((c) => [
+        c.conversationId,
+        c.foundIn.join('+'),
+        c.roles.join(','),
+      ]),
+    ).toEqual(JANES);
+    expect(manifest.complete).toBe(true);
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(manifest.conversations.map((c) => [c.folder, c.files.map((f) => [f.file, f.record.sha256])])).toEqual(
+      ['8001', '8002', '8003', '8005'].map((csid) => [csid, [[`file-${csid}.pdf`, sha(`bytes of ${csid}`)]]]),
+    );
+  });
+
+  it('get --zip: the same folders and manifest in one zip', async () => {
+    const file = join(work, 'jane.zip');
+    const run = await cli('get', '--phone', '+45 12 34 56 78', '--zip', file, '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ complete: true, zip: file });
+    const entries = await unzip(await readFile(file));
+    expect([...entries.keys()]).toEqual([
+      '8001/file-8001.pdf',
+      '8002/file-8002.pdf',
+      '8003/file-8003.pdf',
+      '8005/file-8005.pdf',
+      'manifest.json',
+    ]);
+    expect(entries.get('8003/file-8003.pdf')!.toString()).toBe('bytes of 8003');
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as RequestManifest;
+    expect(manifest.request).toMatchObject({ person: { type: 'phone', value: JANE_PHONE } });
+    expect(manifest.conversations.flatMap((c) => c.files.map((f) => f.file))).toHaveLength(4);
+  });
+
+  it('get --conversation --zip: the conversations asked for; nothing archived leaves no file (exit 3)', async () => {
+    const file = join(work, 'by-csid.zip');
+    const run = await cli('get', '--conversation', '8004', '--conversation', '8001', '--zip', file, ...s3.flags);
+    expect(run.code).toBe(0);
+    expect([...(await unzip(await readFile(file))).keys()]).toEqual([
+      '8004/file-8004.pdf',
+      '8001/file-8001.pdf',
+      'manifest.json',
+    ]);
+    const none = join(work, 'none.zip');
+    const empty = await cli('get', '--conversation', '9999', '--zip', none, ...s3.flags);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toMatch(/^Nothing is archived for conversation 9999 in .*: nothing was exported\.\n$/);
+    await expect(stat(none)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('an unknown person: a manifest that names the sources searched and no conversation, exit 0', async () => {
+    const out = join(work, 'nobody');
+    const run = await cli('get', '--email', 'nobody@example.com', '--out', out, ...s3.flags);
+    expect(run.code).toBe(0);
+    expect(await readdir(out)).toEqual(['manifest.json']);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as RequestManifest;
+    expect(manifest.request).toMatchObject({ sources: ['dixa', 'archive-index'], conversations: [] });
+    expect(manifest.conversations).toEqual([]);
+  });
+
+  it('refuses an existing zip or a full folder before Dixa is asked; Dixa failing leaves no file', async () => {
+    const before = dixa.requests.length;
+    const existing = join(work, 'exists.zip');
+    await writeFile(existing, 'mine');
+    const zip = await cli('get', '--email', JANE, '--zip', existing, ...s3.flags);
+    expect([zip.code, zip.stderr]).toEqual([
+      2,
+      `dixa-archiver: --zip ${existing} exists: give the name of a new file\n`,
+    ]);
+    expect(await readFile(existing, 'utf8')).toBe('mine');
+    const full = join(work, 'jane'); // written by the first test
+    const folder = await cli('get', '--email', JANE, '--out', full, ...s3.flags);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/--out .* is not empty/);
+    const both = await cli('get', '--email', JANE, '--out', join(work, 'x'), '--zip', join(work, 'x.zip'), ...s3.flags);
+    expect([both.code, both.stderr]).toEqual([2, 'dixa-archiver: give --out or --zip, not both\n']);
+    expect(dixa.requests.length).toBe(before);
+
+    process.env.DIXA_API_TOKEN = 'wrong-token';
+    try {
+      const fresh = join(work, 'refused.zip');
+      const refused = await cli('get', '--email', JANE, '--zip', fresh, ...s3.flags);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^dixa-archiver: Dixa's end-user API could not be asked/);
+      await expect(stat(fresh)).rejects.toThrow(/ENOENT/);
+    } finally {
+      process.env.DIXA_API_TOKEN = TOKEN;
+    }
   });
 });
 

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { UserError } from '../../../lambdas/commons/errors.ts';
 import { writeZipExport, ZIP_MANIFEST_NAME, type ZipManifest } from '../../../lambdas/compliance/zip-export.ts';
 import { conversationPrefix, recordKey } from '../../../lambdas/core/keys.ts';
+import { unzip } from '../../fixtures/unzip.ts';
 import { BUCKET, PREFIX, VersionedBucket } from './versioned-bucket.ts';
 
 let bucket: VersionedBucket;
@@ -28,31 +28,6 @@ async function zipToBuffer(ids: string[], request?: Record<string, unknown>) {
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
   const manifest = await writeZipExport(archive(), ids, sink, { ...(request ? { request } : {}), now: () => NOW });
   return { manifest, zip: Buffer.concat(chunks) };
-}
-
-/** Every entry of a zip, read back with yauzl (which checks each entry's CRC-32 and sizes). */
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (error, file) => {
-      if (error || !file) return reject(error);
-      const entries = new Map<string, Buffer>();
-      file.on('error', reject);
-      file.on('end', () => resolve(entries));
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (openError, stream) => {
-          if (openError || !stream) return reject(openError);
-          const parts: Buffer[] = [];
-          stream.on('data', (part: Buffer) => parts.push(part));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(parts));
-            file.readEntry();
-          });
-        });
-      });
-      file.readEntry();
-    });
-  });
 }
 
 describe('writeZipExport', () => {
