@@ -293,17 +293,22 @@ function buildReceipt(
   };
 }
 
+/** Writes a receipt (a conversation's or a request's) once: `If-None-Match: *`, never over another. */
+export async function putReceipt(archive: Archive, key: string, receipt: object): Promise<void> {
+  await archive.s3.send(
+    new PutObjectCommand({
+      Bucket: archive.bucket,
+      Key: key,
+      Body: `${JSON.stringify(receipt, null, 2)}\n`,
+      ContentType: 'application/json',
+      IfNoneMatch: '*',
+    }),
+  );
+}
+
 async function writeReceipt(archive: Archive, key: string, receipt: ErasureReceipt): Promise<void> {
   try {
-    await archive.s3.send(
-      new PutObjectCommand({
-        Bucket: archive.bucket,
-        Key: key,
-        Body: `${JSON.stringify(receipt, null, 2)}\n`,
-        ContentType: 'application/json',
-        IfNoneMatch: '*',
-      }),
-    );
+    await putReceipt(archive, key, receipt);
   } catch (error: unknown) {
     // The objects are gone; the receipt must not be: the caller hands it to the person instead.
     throw new ReceiptNotWrittenError(receipt, key, (error as Error).message);

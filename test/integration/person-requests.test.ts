@@ -9,15 +9,18 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordParticipants } from '../../lambdas/archiver/people.ts';
 import { ArchiveStorage } from '../../lambdas/aws/storage.ts';
+import type { RequestReceipt } from '../../lambdas/compliance/erasure-request.ts';
 import type { RequestManifest } from '../../lambdas/compliance/export.ts';
 import {
   type ParticipantsMessage,
   participantsFromExport,
   participantsFromWebhook,
 } from '../../lambdas/core/participants.ts';
+import { personKey } from '../../lambdas/core/people.ts';
 import { freePort } from '../e2e/helpers.ts';
 import { type FakeDixaApi, startFakeDixaApi } from '../fakes/dixa-api.ts';
 import { PERSON_API_TOKEN } from '../fakes/test-secrets.ts';
@@ -301,6 +304,129 @@ describe('an access request', () => {
   });
 });
 
+const keys = async (prefix: string) =>
+  ((await s3.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
+const eraseAsked = (...args: string[]) => cli('erase', ...args, '--reason', 'GDPR request 77', '--yes', ...s3.flags);
+
+interface Erased {
+  requestReceiptKey: string;
+  requestReceipt: RequestReceipt;
+  receipts: { receiptKey: string; receipt: { conversationId: string; tombstoneKey: string; fileCount: number } }[];
+}
+
+describe('an erasure request', () => {
+  it('refuses the whole request while one conversation is held, naming it and its matter: nothing is erased', async () => {
+    const add = await cli(
+      'hold',
+      'add',
+      '--conversation',
+      '8003',
+      '--matter',
+      'Case 12',
+      '--reason',
+      'audit',
+      ...s3.flags,
+    );
+    expect(add.code).toBe(0);
+    const run = await eraseAsked('--email', JANE);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      `dixa-archiver: refusing to erase this person's conversations: conversation 8003 ("Case 12") is under legal ` +
+        'hold; release the hold first (dixa-archiver hold release); nothing was deleted',
+    );
+    for (const csid of ['8001', '8002', '8003', '8005']) {
+      expect(await keys(`${PREFIX}/conversations/${csid}/`)).toHaveLength(2);
+      expect(await keys(`${PREFIX}/ledger/${csid}/tombstones/`)).toEqual([]);
+    }
+    expect(await keys(`${PREFIX}/erasure-receipts/`)).toEqual([]);
+    const release = await cli('hold', 'release', '--matter', 'Case 12', '--reason', 'closed', ...s3.flags);
+    expect(release.code).toBe(0);
+  });
+
+  it('asks for the person, not a number: without --yes and no terminal, nothing is erased', async () => {
+    const run = await cli('erase', '--email', JANE, '--reason', 'GDPR request 77', ...s3.flags);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^dixa-archiver: refusing to erase the 4 conversation\(s\) of this person without confirmation/,
+    );
+    expect(await keys(`${PREFIX}/ledger/8001/tombstones/`)).toEqual([]);
+  });
+
+  it('erases every conversation (tombstone and receipt each) and links them in one request receipt', async () => {
+    const run = await eraseAsked('--email', 'Jane@Example.COM', '--json');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as Erased;
+    const receipt = out.requestReceipt;
+    expect(receipt).toMatchObject({
+      person: { type: 'email', personKey: personKey('email', JANE) },
+      relatedPersons: [{ type: 'phone', personKey: personKey('phone', JANE_PHONE) }],
+      sources: ['dixa', 'archive-index'],
+      dixaEndUsers: 1,
+      reason: 'GDPR request 77',
+      nothingFound: false,
+      unfinished: [],
+      complete: true,
+    });
+    expect(receipt.conversations.map((c) => [c.conversationId, c.foundIn.join('+'), c.fileCount])).toEqual([
+      ['8001', 'dixa', 1],
+      ['8002', 'archive-index', 1],
+      ['8003', 'archive-index', 1],
+      ['8005', 'dixa', 1],
+    ]);
+    expect(receipt.conversations.map((c) => c.receiptKey)).toEqual(out.receipts.map((r) => r.receiptKey));
+    const stored = await keys(`${PREFIX}/erasure-receipts/`);
+    expect(stored).toEqual(expect.arrayContaining([out.requestReceiptKey, ...out.receipts.map((r) => r.receiptKey)]));
+    expect(out.requestReceiptKey).toMatch(
+      /^dixa\/erasure-receipts\/requests\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f-]{36}\.json$/,
+    );
+    // The receipt names the person by person key only.
+    const body = JSON.stringify(receipt).toLowerCase();
+    for (const plain of [JANE, JANE_PHONE, '4512345678', 'jane']) expect(body).not.toContain(plain);
+    for (const csid of ['8001', '8002', '8003', '8005']) {
+      expect(await keys(`${PREFIX}/conversations/${csid}/`)).toEqual([]);
+      expect(await keys(`${PREFIX}/ledger/${csid}/tombstones/`)).toHaveLength(1);
+    }
+    expect(await keys(`${PREFIX}/people/${personKey('email', JANE)}/`)).toEqual([]);
+    expect(await keys(`${PREFIX}/conversations/8004/`)).toHaveLength(2); // someone else's
+  });
+
+  it('an unknown person: a request receipt that says nothing was found and which sources were searched, exit 0', async () => {
+    const run = await eraseAsked('--email', 'nobody@example.com', '--json');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as Erased;
+    expect(out.requestReceipt).toMatchObject({
+      nothingFound: true,
+      conversations: [],
+      sources: ['dixa', 'archive-index'],
+      complete: true,
+    });
+    expect(await keys(out.requestReceiptKey)).toEqual([out.requestReceiptKey]);
+    expect(run.stderr).toContain('nothing of this person was found, and the request receipt says so');
+  });
+
+  it('refuses when Dixa cannot be asked; --archive-index-only erases what the index knows', async () => {
+    process.env.DIXA_API_BASE_URL = `http://127.0.0.1:${await freePort()}`;
+    try {
+      const refused = await eraseAsked('--email', GHOST);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n').at(-1)).toMatch(
+        /^dixa-archiver: Dixa's end-user API could not be asked .*; nothing was changed\. .*--archive-index-only/,
+      );
+      expect(await keys(`${PREFIX}/ledger/8004/tombstones/`)).toEqual([]);
+      const run = await eraseAsked('--email', GHOST, '--archive-index-only', '--json');
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout) as Erased;
+      expect(out.requestReceipt).toMatchObject({ sources: ['archive-index'], dixaEndUsers: 0 });
+      expect(out.requestReceipt.conversations.map((c) => [c.conversationId, c.foundIn])).toEqual([
+        ['8004', ['archive-index']],
+      ]);
+      expect(await keys(`${PREFIX}/conversations/8004/`)).toEqual([]);
+    } finally {
+      process.env.DIXA_API_BASE_URL = dixa.url;
+    }
+  }, 20_000);
+});
+
 describe('bad input: one line, exit 1 or 2, nothing changed', () => {
   it.each([
     [['--email', 'not-an-address'], 2, /^dixa-archiver: --email: an e-mail address needs/],
@@ -309,12 +435,29 @@ describe('bad input: one line, exit 1 or 2, nothing changed', () => {
     [['--email', JANE, '--conversation', '8001'], 2, /give either --conversation or --email, not both/],
     [['--conversation', '8001', '--archive-index-only'], 2, /--archive-index-only goes with --email/],
     [['--email', JANE, '--email', GHOST], 2, /--email was given more than once/],
-  ])('list %j → exit %i', async (args, code, message) => {
+  ])('list, get and erase %j → exit %i', async (args, code, message) => {
     const before = dixa.requests.length;
-    const run = await cli('list', ...(args as string[]), ...s3.flags);
-    expect(run.code).toBe(code);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(message as RegExp);
+    const receipts = await keys(`${PREFIX}/erasure-receipts/`);
+    for (const command of [
+      ['list'],
+      ['get', '--out', join(work, 'never')],
+      ['erase', '--reason', 'GDPR request 78', '--yes'],
+    ]) {
+      const run = await cli(...command, ...(args as string[]), ...s3.flags);
+      expect(run.code).toBe(code);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(message as RegExp);
+    }
+    expect(dixa.requests.length).toBe(before);
+    expect(await keys(`${PREFIX}/erasure-receipts/`)).toEqual(receipts);
+    await expect(stat(join(work, 'never'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('erase for a person needs a reason before anything is asked', async () => {
+    const before = dixa.requests.length;
+    const run = await cli('erase', '--email', JANE, '--yes', ...s3.flags);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^dixa-archiver: --reason/);
     expect(dixa.requests.length).toBe(before);
   });
 
