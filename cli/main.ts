@@ -16,6 +16,7 @@ export const COMMANDS = [
   'get',
   'verify',
   'erase',
+  'receipts',
   'hold',
   'redrive',
   'console',

@@ -314,6 +314,8 @@ interface Erased {
   receipts: { receiptKey: string; receipt: { conversationId: string; tombstoneKey: string; fileCount: number } }[];
 }
 
+let janes: Erased | undefined;
+
 describe('an erasure request', () => {
   it('refuses the whole request while one conversation is held, naming it and its matter: nothing is erased', async () => {
     const add = await cli(
@@ -356,6 +358,7 @@ describe('an erasure request', () => {
     const run = await eraseAsked('--email', 'Jane@Example.COM', '--json');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as Erased;
+    janes = out;
     const receipt = out.requestReceipt;
     expect(receipt).toMatchObject({
       person: { type: 'email', personKey: personKey('email', JANE) },
@@ -425,6 +428,97 @@ describe('an erasure request', () => {
       process.env.DIXA_API_BASE_URL = dixa.url;
     }
   }, 20_000);
+});
+
+describe('receipts', () => {
+  interface Listing {
+    key: string;
+    kind: string;
+    conversationId: string | null;
+    conversations?: string[];
+    erasedAt: string;
+  }
+  const receipts = async (...args: string[]) => {
+    const run = await cli('receipts', ...args, '--json', ...s3.flags);
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout) as Listing[];
+  };
+
+  it("lists every receipt, newest first: the conversations' own and the request receipts", async () => {
+    const all = await receipts();
+    expect(all.filter((r) => r.kind === 'request')).toHaveLength(3); // Jane, nobody, the ghost
+    expect(
+      all
+        .filter((r) => r.kind === 'conversation')
+        .map((r) => r.conversationId)
+        .sort(),
+    ).toEqual(['8001', '8002', '8003', '8004', '8005']);
+    expect(all.map((r) => r.erasedAt)).toEqual(
+      all
+        .map((r) => r.erasedAt)
+        .sort()
+        .reverse(),
+    );
+  });
+
+  it("--conversation: that conversation's receipt and the request receipt that links it", async () => {
+    const found = await receipts('--conversation', '8002');
+    expect(found.map((r) => [r.kind, r.key])).toEqual(
+      expect.arrayContaining([
+        ['conversation', janes!.receipts.find((r) => r.receipt.conversationId === '8002')!.receiptKey],
+        ['request', janes!.requestReceiptKey],
+      ]),
+    );
+    expect(found).toHaveLength(2);
+    expect(found.find((r) => r.kind === 'request')!.conversations).toEqual(['8001', '8002', '8003', '8005']);
+  });
+
+  it('--from/--to: the erasures of a period; none in it is an answer too', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await receipts('--from', today, '--to', today)).toHaveLength(8);
+    expect(await receipts('--to', '2020-01-01')).toEqual([]);
+    const none = await cliAtTerminal('receipts', '--to', '2020-01-01', ...s3.flags);
+    expect([none.code, none.stdout]).toEqual([0, '']);
+    expect(none.stderr).toBe(`No erasure receipts in s3://${BUCKET}/${PREFIX}/ in that period.\n`);
+  });
+
+  it('show: a request receipt in plain words (the person by fingerprint only), or exactly as stored', async () => {
+    const stored = await cli('receipts', 'show', janes!.requestReceiptKey, '--json', ...s3.flags);
+    expect(JSON.parse(stored.stdout)).toEqual(janes!.requestReceipt);
+    const plain = await cliAtTerminal('receipts', 'show', janes!.requestReceiptKey, ...s3.flags);
+    expect(plain.code).toBe(0);
+    const lines = plain.stdout.split('\n');
+    expect(lines).toContain(`Person              the e-mail address whose person key is ${personKey('email', JANE)}`);
+    expect(lines).toContain('Conversations       4 erased:');
+    expect(lines.find((l) => l.startsWith('  8002'))).toBe(
+      `  8002  found in archive index, 1 file(s)  receipt ${janes!.requestReceipt.conversations[1]!.receiptKey}`,
+    );
+    expect(lines).toContain('Complete            yes');
+    expect(plain.stdout.toLowerCase()).not.toContain('jane');
+  });
+
+  it("show: a conversation's receipt, with each removed file's SHA-256 and its tombstone", async () => {
+    const { receiptKey, receipt } = janes!.receipts[0]!;
+    const plain = await cliAtTerminal('receipts', 'show', receiptKey, ...s3.flags);
+    expect(plain.code).toBe(0);
+    const sha = createHash('sha256').update('bytes of 8001').digest('hex');
+    expect(plain.stdout).toContain(`Conversation        8001\n`);
+    expect(plain.stdout).toMatch(new RegExp(`\n  ${sha}  dixa/conversations/8001/`));
+    expect(plain.stdout).toContain(`Tombstone           ${receipt.tombstoneKey} (its files are never archived again)`);
+  });
+
+  it.each([
+    [['show'], 2, /^dixa-archiver: give the receipt key/],
+    [['show', 'elsewhere/x.json'], 2, /is not a receipt key/],
+    [['show', 'dixa/erasure-receipts/2020-01-01T00-00-00-000Z-1.json'], 1, /^dixa-archiver: no receipt at /],
+    [['--from', 'yesterday'], 2, /--from must be a date/],
+    [['--conversation', 'x1'], 2, /conversation/],
+  ])('receipts %j → exit %i, one line', async (args, code, message) => {
+    const run = await cli('receipts', ...(args as string[]), ...s3.flags);
+    expect(run.code).toBe(code);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message as RegExp);
+  });
 });
 
 describe('bad input: one line, exit 1 or 2, nothing changed', () => {
