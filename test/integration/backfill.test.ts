@@ -20,10 +20,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { toJson } from '../../cli/backfill/report.ts';
 import { type BackfillDeps, createBackfillCommand, EXIT_REJECTED_LINKS } from '../../cli/commands/backfill.ts';
 import { queueTarget } from '../../cli/shared/queue-target.ts';
-import { readBacklog } from '../../lambdas/aws/queue.ts';
 import { UserError } from '../../lambdas/commons/errors.ts';
 import { parseRetryAfter } from '../../lambdas/dixa/dixa-client.ts';
-import { FlowControl } from '../../lambdas/dixa/flow-control.ts';
 import { planWindows } from '../../lambdas/dixa/windows.ts';
 import {
   createFakeClock,
@@ -34,6 +32,7 @@ import {
   type FakeDixaOptions,
   startFakeDixaApi,
 } from '../fakes/dixa-api.ts';
+import { drainingFlowControl } from './flow-control-fixture.ts';
 
 const TOKEN = 'integration-token';
 const FILES = 'https://files.dixa.io';
@@ -264,29 +263,15 @@ describe('backfill over the Message Export API', () => {
     // Ten minutes' retention and an archiver draining 2 messages a second: the backlog may reach 2 × 600 s × 1/4.
     const s = await setup({}, { MessageRetentionPeriod: '600' });
     const room = 2 * 600 * 0.25;
-    let peak = 0;
     const drained = { messages: 0, files: 0 };
-    const flowControl: BackfillDeps['flowControl'] = (queue, clock, onWait) =>
-      new FlowControl({
-        read: async () => {
-          const reading = await readBacklog(queue.sqs, queue.queueUrl);
-          peak = Math.max(peak, reading.messages);
-          return reading;
-        },
-        // The archiver works only while the backfill waits for it, so what it drains is what flow control bought.
-        clock: {
-          now: clock.now,
-          async sleep(ms) {
-            const took = await drain(queue.sqs, queue.queueUrl, Math.floor((ms / 1000) * 2));
-            drained.messages += took.messages;
-            drained.files += took.files;
-            await clock.sleep(ms);
-          },
-        },
-        initialBacklog: 60,
-        minSampleMs: 1_000,
-        onWait,
-      });
+    const { flowControl, peak } = drainingFlowControl(
+      async (queue, ms) => {
+        const took = await drain(queue.sqs, queue.queueUrl, Math.floor((ms / 1000) * 2));
+        drained.messages += took.messages;
+        drained.files += took.files;
+      },
+      { initialBacklog: 60, minSampleMs: 1_000 },
+    );
     const args = ['--from', '2024-01-01', '--to', '2024-03-31', '--queue-url', s.queueUrl, '--state', s.state];
     const out = await backfill(s, args, { flowControl });
     const expected = s.api.exportData(dayMs('2024-01-01'), dayMs('2024-04-01'));
@@ -296,7 +281,7 @@ describe('backfill over the Message Export API', () => {
     );
     const left = sqs.inspectQueue(s.queueName)!.messages.ready.length;
     expect(left + drained.messages).toBeGreaterThan(2 * room); // more than the queue may hold was sent...
-    expect(Math.max(peak, left)).toBeLessThanOrEqual(room); // ...but it never held more than it drains in time
+    expect(Math.max(peak(), left)).toBeLessThanOrEqual(room); // ...but it never held more than it drains in time
     expect(queued(s).length + drained.files).toBe(expected.files.length); // and nothing was left out
   });
 

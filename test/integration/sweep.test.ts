@@ -10,9 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueFlowControl } from '../../cli/shared/queue-target.ts';
-import { readBacklog } from '../../lambdas/aws/queue.ts';
 import { failureKey, ledgerPrefix, linkHash } from '../../lambdas/core/keys.ts';
-import { FlowControl } from '../../lambdas/dixa/flow-control.ts';
 import {
   createFakeClock,
   DAY_MS,
@@ -23,6 +21,7 @@ import {
 } from '../fakes/dixa-api.ts';
 import { SWEEP_API_TOKEN } from '../fakes/test-secrets.ts';
 import { BUCKET, fileJob, type Harness, PREFIX, startHarness } from './archiver-harness.ts';
+import { drainingFlowControl } from './flow-control-fixture.ts';
 import { runSweepCommand } from './sweep-cli.ts';
 
 const TOKEN = SWEEP_API_TOKEN;
@@ -215,32 +214,19 @@ describe('dixa-archiver sweep', () => {
 
   it('waits for the archiver before queueing the next day when the queue is full (flow control, as backfill)', async () => {
     serveAll();
-    let peak = 0;
     let drained = 0;
-    const flowControl: QueueFlowControl = (queue, clock, onWait) =>
-      new FlowControl({
-        read: async () => {
-          const reading = await readBacklog(queue.sqs, queue.queueUrl);
-          peak = Math.max(peak, reading.messages);
-          return reading;
-        },
-        // The archiver works only while the sweep waits for it.
-        clock: {
-          now: clock.now,
-          async sleep(ms) {
-            drained += await harness.drain();
-            await clock.sleep(ms);
-          },
-        },
-        initialBacklog: 1,
-        onWait,
-      });
+    const { flowControl, peak } = drainingFlowControl(
+      async () => {
+        drained += await harness.drain();
+      },
+      { initialBacklog: 1 },
+    );
     const { code, report, stderr } = await sweep([], flowControl);
     expect(code).toBe(0);
     expect(report.totals.queued).toBe(expected.length);
     // Before a drain rate is measured only one job may wait; once it is, the room is what it drains in time.
     expect(stderr).toMatch(/job queue holds \d+ jobs \(room for 1; drain rate not measured yet\): waiting 30s/);
-    expect(peak).toBeLessThanOrEqual(Math.max(...DAYS.map(perDay))); // never more than one day's files waiting
+    expect(peak()).toBeLessThanOrEqual(Math.max(...DAYS.map(perDay))); // never more than one day's files waiting
     expect(drained + (await harness.drain())).toBe(expected.length);
     for (const file of expected) expect(await harness.record(jobOf(file)), file.url).toBeDefined();
   });

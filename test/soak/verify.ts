@@ -9,7 +9,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { readBacklog } from '../../lambdas/aws/queue.ts';
 import { mapLimit } from '../../lambdas/commons/map-limit.ts';
 import { failureKey } from '../../lambdas/core/keys.ts';
 import { parseRecord } from '../../lambdas/core/record.ts';
@@ -221,22 +222,9 @@ export async function checkDeadLetters(
   return check;
 }
 
+/** Jobs on the queue not yet archived: visible, in flight and delayed. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  return (await readBacklog(sqs, queueUrl)).messages;
 }
 
 /** Journal entries (ARCHIVE_DIR/journal/*.json) by queue name. */

@@ -1,14 +1,18 @@
 /**
- * Backfill flow control (issue 16, item 10): the queue's backlog stays drainable well inside its retention,
- * measured from the queue's own attributes, on fake time.
+ * Queue flow control for the bulk feeders, backfill and the sweep (issue 16, item 10): the queue's backlog stays
+ * drainable well inside its retention, measured from the queue's own attributes, on fake time.
  */
 import { describe, expect, it } from 'vitest';
 import { FlowControl, type FlowStatus } from '../../../lambdas/dixa/flow-control.ts';
 
 const DAY = 86_400;
 
-/** A queue drained by an archiver at `perMinute` jobs, fed by the code under test; time is fake. */
-function simulatedQueue(perMinute: number, retentionSeconds = 7 * DAY) {
+/**
+ * A queue drained by an archiver at `perMinute` jobs (a number, or the rate at a moment), fed by the code under
+ * test; time is fake.
+ */
+function simulatedQueue(perMinute: number | ((now: number) => number), retentionSeconds = 7 * DAY) {
+  const rate = typeof perMinute === 'number' ? () => perMinute : perMinute;
   let now = 0;
   let backlog = 0;
   let peak = 0;
@@ -16,7 +20,7 @@ function simulatedQueue(perMinute: number, retentionSeconds = 7 * DAY) {
     now: () => now,
     async sleep(ms: number) {
       now += ms;
-      backlog = Math.max(0, backlog - (perMinute * ms) / 60_000);
+      backlog = Math.max(0, backlog - (rate(now) * ms) / 60_000);
     },
   };
   return {
@@ -64,27 +68,17 @@ describe('FlowControl', () => {
   });
 
   it('waits while the archiver drains nothing, and goes on once it does', async () => {
-    let perMinute = 0;
-    let backlog = 0;
-    let now = 0;
-    const clock = {
-      now: () => now,
-      async sleep(ms: number) {
-        now += ms;
-        backlog = Math.max(0, backlog - (perMinute * ms) / 60_000);
-        if (now > 10 * 60_000) perMinute = 1_000; // the archiver comes back after 10 minutes
-      },
-    };
+    const queue = simulatedQueue((now) => (now > 10 * 60_000 ? 1_000 : 0)); // the archiver is back after 10 minutes
     const waits: FlowStatus[] = [];
     const flow = new FlowControl({
-      read: async () => ({ messages: Math.round(backlog), retentionSeconds: 7 * DAY }),
-      clock,
+      read: queue.read,
+      clock: queue.clock,
       initialBacklog: 100,
       onWait: (s) => waits.push(s),
     });
-    backlog = 90;
+    queue.send(90);
     await flow.beforeSend(50);
-    expect(now).toBeGreaterThan(10 * 60_000);
+    expect(queue.now).toBeGreaterThan(10 * 60_000);
     expect(waits[0]).toMatchObject({ backlog: 90, room: 100, drainPerMinute: undefined, waitMs: 30_000 });
     expect(waits.some((w) => w.drainPerMinute === 0)).toBe(true);
   });
