@@ -252,8 +252,8 @@ function formatAnonymization(section: CompletenessReport['anonymization']): stri
       : `conversation ${f.conversationId}`;
     const why = f.heldBy ? ` (${f.heldBy.map((m) => `"${m}"`).join(', ')})` : f.detail ? ` (${f.detail})` : '';
     const receipt = f.receiptKey && f.action === 'erased' ? `; receipt ${f.receiptKey}` : '';
-    lines.push(`  ${what}, ${f.anonymizedAt}: ${f.files} file(s), ${ACTIONS[f.action]}${why}${receipt}`);
+    lines.push(inertText`  ${what}, ${f.anonymizedAt}: ${f.files} file(s), ${ACTIONS[f.action]}${why}${receipt}`);
   }
-  for (const error of section.errors) lines.push(`  not followed: ${error}`);
+  for (const error of section.errors) lines.push(inertText`  not followed: ${error}`);
   return lines;
 }
