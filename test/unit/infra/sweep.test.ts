@@ -59,6 +59,8 @@ describe('the sweep with the default config', () => {
       { Ref: id('DixaSecret/Secret') },
     ]);
     expect(byAction('sqs:SendMessage').map((s) => s.Resource)).toEqual([getAtt(id('Jobs/Queue'))]);
+    // Flow control reads the job queue's backlog and retention (lambdas/dixa/flow-control.ts).
+    expect(byAction('sqs:GetQueueAttributes').map((s) => s.Resource)).toEqual([getAtt(id('Jobs/Queue'))]);
     expect(byAction('s3:GetObject')).toHaveLength(1);
     expect(byAction('s3:GetObject')[0]!.Resource).toEqual([
       objectsArn(bucket, 'dixa/conversations/*'),
