@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { UsageError, UserError } from '../../lambdas/commons/errors.ts';
+import { PersonHeldError } from '../../lambdas/compliance/erasure-request.ts';
 import { ConversationHeldError } from '../../lambdas/compliance/holds.ts';
 import type { EndUserDirectory } from '../../lambdas/compliance/people.ts';
 import type { S3Target } from '../shared/s3-target.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: ConsoleDeps, gate: Gatekeeper): Hono<ConsoleEnv>
     if (error instanceof ConversationHeldError) {
       return c.json({ error: error.message, conversationId: error.conversationId, heldBy: error.matters }, 409);
     }
+    if (error instanceof PersonHeldError) return c.json({ error: error.message, held: error.held }, 409);
     if (error instanceof UsageError) return c.json({ error: error.message }, 400);
     if (error instanceof UserError) return c.json({ error: error.message }, 422);
     return c.json({ error: `unexpected error: ${error.message}` }, 500);

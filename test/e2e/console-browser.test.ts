@@ -21,6 +21,7 @@ import { DEMO_FILES } from '../../cli/local/demo-files.ts';
 import { forwardKey } from '../../lambdas/archiver/people.ts';
 import type { ZipManifest } from '../../lambdas/compliance/zip-export.ts';
 import { personKey } from '../../lambdas/core/people.ts';
+import { unzip } from '../fixtures/unzip.ts';
 import { XSS_NAMES } from '../fixtures/xss-names.ts';
 import {
   BUCKET,
@@ -30,7 +31,7 @@ import {
   seedConversation,
   startS3,
 } from '../integration/compliance-fixture.ts';
-import { seedReport, unzip } from '../integration/console-fixture.ts';
+import { seedReport } from '../integration/console-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -413,7 +414,7 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     await shot('reports');
   });
 
-  it('finds a person by e-mail, with where each conversation was found, verifies and exports their files', async () => {
+  it('finds a person by e-mail, with where each conversation was found, verifies, exports and erases them', async () => {
     const key = personKey('email', PERSON);
     await emulator.s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: forwardKey(PREFIX, key, CSID, 'requester'), Body: '' }),
@@ -446,6 +447,26 @@ describe.skipIf(!available)('compliance console in a browser', () => {
     };
     expect(manifest.request.person).toEqual({ type: 'email', value: PERSON });
     expect(manifest.conversations.map((c) => [c.conversationId, c.files.length])).toEqual([[CSID, 5]]);
+
+    await page.getByRole('button', { name: 'Erase this person…' }).click();
+    await shown(
+      page.getByRole('table', { name: 'Conversations that will be erased' }).getByRole('cell', { name: CSID }),
+    );
+    const erase = page.getByRole('button', { name: 'Erase permanently' });
+    await page.getByLabel(/^Reason/).fill('GDPR request #78');
+    await page.getByLabel("Type the person's e-mail address to confirm").fill('someone@example.com');
+    await erase.click();
+    await shown(page.getByText("type the person's e-mail address to confirm; nothing was deleted"));
+    await page.getByLabel("Type the person's e-mail address to confirm").fill('JANE.DOE@example.com');
+    await axe('erase a person');
+    await erase.click();
+    await shown(page.getByRole('heading', { name: /^Erased: request receipt / }), 20_000);
+    await expect.poll(() => page.locator('.receipt').textContent()).toContain(personKey('email', PERSON));
+    await expect.poll(() => page.locator('.receipt').textContent()).toContain('GDPR request #78');
+    const left = await emulator.s3.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/conversations/${CSID}/` }),
+    );
+    expect(left.KeyCount ?? 0).toBe(0);
   });
 
   it('shows every name of the XSS corpus as text, runs none of it, in the table, a preview, verify and erase', async () => {

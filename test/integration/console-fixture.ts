@@ -5,7 +5,6 @@
  */
 import { request as httpRequest } from 'node:http';
 import { expect } from 'vitest';
-import yauzl from 'yauzl';
 import type { ConsoleDeps } from '../../cli/console/app.ts';
 import { buildAssets } from '../../cli/console/assets.ts';
 import { Jobs } from '../../cli/console/jobs.ts';
@@ -142,27 +141,4 @@ export async function seedReport(
   };
   await writeReport({ s3: emulator.s3, bucket: BUCKET, prefix: PREFIX }, report);
   return report;
-}
-
-/** Every entry of a zip, by name. */
-export function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, file) => {
-      if (error || !file) return reject(error);
-      const entries = new Map<string, Buffer>();
-      file.on('end', () => resolve(entries));
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (openError, stream) => {
-          if (openError || !stream) return reject(openError);
-          const parts: Buffer[] = [];
-          stream.on('data', (part: Buffer) => parts.push(part));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(parts));
-            file.readEntry();
-          });
-        });
-      });
-      file.readEntry();
-    });
-  });
 }

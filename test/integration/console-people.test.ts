@@ -1,20 +1,25 @@
 /**
  * Finding a person in the console over real HTTP against s3rver: the archive's people index and Dixa's end-user API
  * through people.ts (the module `list --email` uses), where each conversation was found, the person's access request
- * zip with the search in its manifest; bad input, an unreachable Dixa and a missing token answered in one line; the
- * address never in a URL, a file name or the console's log.
+ * zip with the search in its manifest, their erasure with one request receipt (erasure-request.ts, as `erase
+ * --email`); bad input, an unreachable Dixa, a missing token and a legal hold answered in one line; the address never
+ * in a URL, a file name, a receipt or the console's log.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardKey, reverseKey } from '../../lambdas/archiver/people.ts';
+import type { RequestReceipt } from '../../lambdas/compliance/erasure-request.ts';
 import type { ZipManifest } from '../../lambdas/compliance/zip-export.ts';
 import { personKey } from '../../lambdas/core/people.ts';
 import type { EndUser, EndUserQuery } from '../../lambdas/dixa/dixa-client.ts';
+import { unzip } from '../fixtures/unzip.ts';
 import { BUCKET, type Emulator, PREFIX, seedConversation, startS3 } from './compliance-fixture.ts';
-import { type ConsoleClient, startTestConsole, unzip } from './console-fixture.ts';
+import { type ConsoleClient, startTestConsole } from './console-fixture.ts';
 
 const JANE = 'jane@example.com';
 const JANE_PHONE = '+4512345678';
+const OLE = 'ole@example.com';
+const HELD = 'held@example.com';
 const JANE_USER: EndUser = {
   id: 'eu-1',
   email: JANE,
@@ -44,6 +49,11 @@ describe('console: find a person', () => {
       await emulator.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: '' }));
     }
   };
+
+  const keys = async (under: string) =>
+    (await emulator.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}/${under}` }))).Contents?.map(
+      (o) => o.Key!,
+    ) ?? [];
 
   beforeAll(async () => {
     emulator = await startS3();
@@ -214,7 +224,85 @@ describe('console: find a person', () => {
     expect(JSON.parse(bad.body.toString()).error).toMatch(/^e-mail address: /);
   });
 
+  it('erases a person only with their address typed again and a reason: each conversation, one request receipt', async () => {
+    await seedConversation(emulator.s3, '8101', [{ name: 'id.pdf', linkName: 'i.pdf', content: 'id card' }]);
+    await seedConversation(emulator.s3, '8102', [{ name: 'cc.pdf', linkName: 'c.pdf', content: 'copy' }]);
+    await index('email', OLE, '8101', 'requester');
+    await index('email', OLE, '8102', 'cc');
+    const person = { type: 'email', value: 'OLE@example.com', askDixa: false };
+
+    const plan = await client.postJson<{ conversations: { conversationId: string; foundIn: string }[] }>(
+      '/api/people/erase/plan',
+      person,
+    );
+    expect(plan.status).toBe(200);
+    expect(plan.json.conversations.map((c) => [c.conversationId, c.foundIn])).toEqual([
+      ['8101', 'archive index (requester)'],
+      ['8102', 'archive index (cc)'],
+    ]);
+    for (const [body, message] of [
+      [
+        { ...person, confirmation: 'someone@example.com', reason: 'GDPR #9' },
+        /^type the person's e-mail address to confirm; nothing was deleted$/,
+      ],
+      [{ ...person, confirmation: OLE, reason: ' ' }, /^Reason/],
+      [{ ...person, reason: 'GDPR #9' }, /^confirmation: /],
+    ] as const) {
+      const { status, json } = await client.postJson<{ error: string }>('/api/people/erase', body);
+      expect(status, JSON.stringify(body)).toBe(400);
+      expect(json.error).toMatch(message);
+    }
+    expect(await keys('conversations/8101/')).toHaveLength(2);
+
+    const { status, json } = await client.postJson<{ requestReceiptKey: string; requestReceipt: RequestReceipt }>(
+      '/api/people/erase',
+      { ...person, confirmation: ' ole@EXAMPLE.com', reason: 'GDPR #9' },
+    );
+    expect(status).toBe(200);
+    expect(json.requestReceipt).toMatchObject({
+      person: { type: 'email', personKey: personKey('email', OLE) },
+      reason: 'GDPR #9',
+      erasedBy: 'local user test',
+      sources: ['archive-index'],
+      complete: true,
+    });
+    expect(json.requestReceipt.conversations.map((c) => c.conversationId)).toEqual(['8101', '8102']);
+    expect(await keys('conversations/8101/')).toEqual([]);
+    expect(await keys('conversations/8102/')).toEqual([]);
+    const stored = await keys(json.requestReceiptKey.slice(PREFIX.length + 1));
+    expect(stored).toEqual([json.requestReceiptKey]);
+    expect(JSON.stringify(json.requestReceipt)).not.toMatch(/ole@/i);
+
+    const receipts = await client.getJson<{ receipts: { key: string; kind: string }[] }>('/api/receipts');
+    expect(receipts.json.receipts).toContainEqual(
+      expect.objectContaining({ key: json.requestReceiptKey, kind: 'request' }),
+    );
+    const shown = await client.postJson<{ receipt: RequestReceipt }>('/api/receipts/show', {
+      key: json.requestReceiptKey,
+    });
+    expect(shown.json.receipt.requestId).toBe(json.requestReceipt.requestId);
+  });
+
+  it('refuses to erase a person while one of their conversations is under legal hold, naming it: nothing is deleted', async () => {
+    await seedConversation(emulator.s3, '8103', [{ name: 'held.pdf', linkName: 'h.pdf', content: 'held' }]);
+    await index('email', HELD, '8103', 'requester');
+    const placed = await client.postJson('/api/holds/place', {
+      conversations: ['8103'],
+      matter: 'Case 9',
+      reason: 'court',
+    });
+    expect(placed.status).toBe(200);
+    const person = { type: 'email', value: HELD };
+    const plan = await client.postJson<{ held: unknown }>('/api/people/erase/plan', person);
+    expect(plan.status).toBe(409);
+    expect(plan.json.held).toEqual([{ conversationId: '8103', matters: ['Case 9'] }]);
+    const erase = await client.postJson('/api/people/erase', { ...person, confirmation: HELD, reason: 'GDPR #10' });
+    expect(erase.status).toBe(409);
+    expect(await keys('conversations/8103/')).toHaveLength(2);
+  });
+
   it('never writes the address or phone number to its log', () => {
-    expect(logged.filter((line) => /jane|4512345678/i.test(line))).toEqual([]);
+    expect(logged.some((line) => line.startsWith('erased 2 conversation(s) of a person'))).toBe(true);
+    expect(logged.filter((line) => /jane|ole@|held@|4512345678/i.test(line))).toEqual([]);
   });
 });

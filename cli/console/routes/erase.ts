@@ -76,7 +76,8 @@ export function eraseRoutes(deps: ConsoleDeps) {
   return app;
 }
 
-function describePlan(plan: ErasurePlan) {
+/** A plan as the page shows it: counts, files, and why it cannot run (holds) if it cannot. */
+export function describePlan(plan: ErasurePlan) {
   const refused = refusal(plan, true);
   const needsBypass = !refused && plan.holds.length > 0;
   return {

@@ -1,11 +1,19 @@
 /**
  * Find a person: their conversations from Dixa's end-user API and the archive's own people index (people.ts, the
- * module `list --email` uses), each with where it was found, and the files archived for them (listing.ts). A POST:
- * an e-mail address or phone number never travels in a URL, so it never lands in a log or the browser's history.
+ * module `list --email` uses), each with where it was found, and the files archived for them (listing.ts); and erase
+ * them as `erase --email` does (erasure-request.ts): the plan of every conversation found, then — with the person's
+ * address typed again and a reason — each conversation's erasure and receipt, and one request receipt linking them.
+ * POSTs only: an e-mail address or phone number never travels in a URL, so it never lands in a log or the history.
  */
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { UserError } from '../../../lambdas/commons/errors.ts';
+import { UsageError, UserError } from '../../../lambdas/commons/errors.ts';
+import { ReceiptNotWrittenError, refusals } from '../../../lambdas/compliance/erase.ts';
+import {
+  executePersonErasure,
+  planPersonErasure,
+  RequestReceiptNotWrittenError,
+} from '../../../lambdas/compliance/erasure-request.ts';
 import { listFiles } from '../../../lambdas/compliance/listing.ts';
 import {
   DixaUnavailableError,
@@ -13,11 +21,14 @@ import {
   findPerson,
   type PersonSearch,
   personSelector,
+  sameIdentity,
 } from '../../../lambdas/compliance/people.ts';
+import { checkReason } from '../../../lambdas/compliance/reason.ts';
 import { explainS3Errors } from '../../../lambdas/compliance/s3-errors.ts';
 import { IDENTITY_TYPES, type IdentityType } from '../../../lambdas/core/people.ts';
 import { foundInText } from '../../shared/person.ts';
 import type { ConsoleDeps, ConsoleEnv } from '../app.ts';
+import { describePlan } from './erase.ts';
 import { toRow } from './find.ts';
 import { readJson, text } from './input.ts';
 
@@ -27,6 +38,13 @@ export const PersonQuery = v.strictObject({
   askDixa: v.optional(v.boolean(), false),
 });
 export type PersonQuery = v.InferOutput<typeof PersonQuery>;
+
+const PersonErasure = v.strictObject({
+  ...PersonQuery.entries,
+  confirmation: text(320),
+  reason: text(2000),
+  bypassGovernance: v.optional(v.boolean(), false),
+});
 
 /** What the page calls each kind of identity, for its error lines. */
 export const IDENTITY_LABEL: Record<IdentityType, string> = {
@@ -56,6 +74,46 @@ export function peopleRoutes(deps: ConsoleDeps) {
       })),
       files: files.map(toRow),
     });
+  });
+
+  app.post('/people/erase/plan', async (c) => {
+    const search = await searchPerson(deps, await readJson(c, PersonQuery));
+    const plans = await explainS3Errors(archive, () => planPersonErasure(archive, search));
+    const found = new Map(search.conversations.map((f) => [f.conversationId, foundInText(f, search)]));
+    return c.json({
+      summary: describeSearch(search),
+      conversations: plans.map((plan) => ({ ...describePlan(plan), foundIn: found.get(plan.conversationId) ?? '' })),
+    });
+  });
+
+  app.post('/people/erase', async (c) => {
+    const request = await readJson(c, PersonErasure);
+    const selector = personSelector({ [request.type]: request.value }, (type) => IDENTITY_LABEL[type])!;
+    if (!sameIdentity(selector, request.confirmation)) {
+      throw new UsageError(`type the person's ${IDENTITY_LABEL[request.type]} to confirm; nothing was deleted`);
+    }
+    const reason = checkReason(request.reason, 'Reason');
+    const erasedBy = await deps.whoAmI('the receipts', 'nothing was deleted');
+    const search = await searchPerson(deps, request);
+    const plans = await explainS3Errors(archive, () => planPersonErasure(archive, search));
+    const refused = refusals(plans, request.bypassGovernance);
+    if (refused.length > 0) throw new UsageError(refused.map((r) => r.summary).join('; '));
+    try {
+      const erasure = await explainS3Errors(archive, () =>
+        executePersonErasure(archive, search, plans, { reason, erasedBy, bypassGovernance: request.bypassGovernance }),
+      );
+      deps.log(
+        `erased ${erasure.results.length} conversation(s) of a person; request receipt ${erasure.requestReceiptKey}`,
+      );
+      return c.json({ requestReceiptKey: erasure.requestReceiptKey, requestReceipt: erasure.requestReceipt });
+    } catch (error: unknown) {
+      // Erased, but a receipt could not be stored: the page shows it, and the person must keep it.
+      if (error instanceof RequestReceiptNotWrittenError) {
+        return c.json({ error: error.message, requestReceipt: error.requestReceipt }, 502);
+      }
+      if (error instanceof ReceiptNotWrittenError) return c.json({ error: error.message, receipt: error.receipt }, 502);
+      throw error;
+    }
   });
   return app;
 }

@@ -9,6 +9,7 @@ import { announce, errorBox, field, h, replace } from '../dom.ts';
 import { bytes, plural } from '../format.ts';
 import { table } from '../table.ts';
 import { type FileRow, fileColumns } from './files.ts';
+import { showPersonErasure } from './person-erase.ts';
 import { verifyReport } from './verify.ts';
 import { verify } from './verify-job.ts';
 
@@ -115,6 +116,14 @@ function showPerson(results: HTMLElement, session: Session, query: PersonQuery, 
       verifyButton.disabled = false;
     }
   });
+  const eraseSlot = h('section', { 'aria-label': 'Erase this person' });
+  const erase = h('button', { type: 'button', class: 'danger' }, 'Erase this person…');
+  erase.addEventListener('click', () => {
+    erase.disabled = true;
+    void showPersonErasure(eraseSlot, query).finally(() => {
+      erase.disabled = false;
+    });
+  });
   const found = answer.files.length;
   replace(
     results,
@@ -125,6 +134,7 @@ function showPerson(results: HTMLElement, session: Session, query: PersonQuery, 
       { class: 'actions' },
       ids.length > 0 ? verifyButton : null,
       accessRequestForm(query),
+      erase,
       h(
         'span',
         { class: 'hint' },
@@ -132,6 +142,7 @@ function showPerson(results: HTMLElement, session: Session, query: PersonQuery, 
       ),
     ),
     verifyOut,
+    eraseSlot,
     ids.length > 0
       ? table<FoundConversation>({
           caption: 'Conversations found',
