@@ -16,7 +16,6 @@ import {
   DixaClient,
   parseDixaBaseUrl,
 } from '../../lambdas/dixa/dixa-client.ts';
-import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
 import { MAX_WINDOW_DAYS, parseDay, planWindows, today } from '../../lambdas/dixa/windows.ts';
 import { Checkpoint, DEFAULT_STATE_FILE } from '../backfill/checkpoint.ts';
 import { createProgress, type ProgressReporter } from '../backfill/progress.ts';
@@ -24,33 +23,12 @@ import { formatSummary, type RunDescription, toJson } from '../backfill/report.t
 import type { Command } from '../command.ts';
 import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
 import { EXIT } from '../shared/exit-codes.ts';
+import { type FeederDeps, feederDeps } from '../shared/feeder-deps.ts';
 import { parseFlags } from '../shared/flags.ts';
-import {
-  checkQueue,
-  QUEUE_FLAGS,
-  QUEUE_FLAGS_HELP,
-  type QueueFlags,
-  type QueueFlowControl,
-  queueFlowControl,
-  queueTarget,
-} from '../shared/queue-target.ts';
-import { S3_FLAGS, s3Target } from '../shared/s3-target.ts';
+import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP, type QueueFlags } from '../shared/queue-target.ts';
+import { S3_FLAGS } from '../shared/s3-target.ts';
 
-type Output = NodeJS.WritableStream & { isTTY?: boolean };
-
-export interface BackfillDeps {
-  env: NodeJS.ProcessEnv;
-  stdout: Output;
-  stderr: Output;
-  clock: Clock;
-  random: () => number;
-  /** Builds the queue client (tests wrap it to inject queue failures). */
-  queueTarget: typeof queueTarget;
-  /** Builds the archive client, when an archive is named (tests point it at their bucket). */
-  s3Target: typeof s3Target;
-  /** Flow control for a real run (tests whose queue has no archiver behind it turn it off). */
-  flowControl: QueueFlowControl;
-}
+export type BackfillDeps = FeederDeps;
 
 const FLAGS = {
   from: { type: 'string' },
@@ -114,18 +92,7 @@ export function createBackfillCommand(overrides: Partial<BackfillDeps> = {}): Co
     summary: 'queue the files of past conversations (Message Export API / message API) for archiving',
     help: HELP,
     async run(argv) {
-      const deps: BackfillDeps = {
-        env: process.env,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        clock: systemClock,
-        random: Math.random,
-        queueTarget,
-        s3Target,
-        flowControl: queueFlowControl,
-        ...overrides,
-      };
-      return backfill(parseFlags(argv, FLAGS), deps);
+      return backfill(parseFlags(argv, FLAGS), feederDeps(overrides));
     },
   };
 }

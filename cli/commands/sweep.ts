@@ -13,7 +13,6 @@ import {
   DixaClient,
   parseDixaBaseUrl,
 } from '../../lambdas/dixa/dixa-client.ts';
-import { type Clock, systemClock } from '../../lambdas/dixa/pacer.ts';
 import { parseDay, today } from '../../lambdas/dixa/windows.ts';
 import { MAX_SWEEP_DAYS } from '../../lambdas/sweep/config.ts';
 import {
@@ -29,31 +28,13 @@ import { DEFAULT_SWEEP_DAYS, runSweep, sweepWindow } from '../../lambdas/sweep/s
 import { describeQueueFull } from '../backfill/progress.ts';
 import type { Command } from '../command.ts';
 import { filesOrigin, readToken } from '../shared/dixa-settings.ts';
+import { type FeederDeps, feederDeps } from '../shared/feeder-deps.ts';
 import { parseFlags } from '../shared/flags.ts';
 import { type Column, formatTable, inertText, wantsJson } from '../shared/output.ts';
-import {
-  checkQueue,
-  QUEUE_FLAGS,
-  QUEUE_FLAGS_HELP,
-  type QueueFlowControl,
-  queueFlowControl,
-  queueTarget,
-} from '../shared/queue-target.ts';
-import { S3_FLAGS, S3_FLAGS_HELP, s3Target } from '../shared/s3-target.ts';
+import { checkQueue, QUEUE_FLAGS, QUEUE_FLAGS_HELP } from '../shared/queue-target.ts';
+import { S3_FLAGS, S3_FLAGS_HELP } from '../shared/s3-target.ts';
 
-type Output = NodeJS.WritableStream & { isTTY?: boolean };
-
-export interface SweepCommandDeps {
-  env: NodeJS.ProcessEnv;
-  stdout: Output;
-  stderr: Output;
-  clock: Clock;
-  random: () => number;
-  queueTarget: typeof queueTarget;
-  s3Target: typeof s3Target;
-  /** Flow control, as backfill's (tests whose queue has no archiver behind it turn it off). */
-  flowControl: QueueFlowControl;
-}
+export type SweepCommandDeps = FeederDeps;
 
 const FLAGS = {
   from: { type: 'string' },
@@ -105,18 +86,7 @@ export function createSweepCommand(overrides: Partial<SweepCommandDeps> = {}): C
     summary: 'check that every file Dixa lists is archived, queue what is missing, write the completeness report',
     help: HELP,
     async run(argv) {
-      const deps: SweepCommandDeps = {
-        env: process.env,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        clock: systemClock,
-        random: Math.random,
-        queueTarget,
-        s3Target,
-        flowControl: queueFlowControl,
-        ...overrides,
-      };
-      return sweep(parseFlags(argv, FLAGS), deps);
+      return sweep(parseFlags(argv, FLAGS), feederDeps(overrides));
     },
   };
 }
