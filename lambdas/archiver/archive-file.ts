@@ -162,8 +162,10 @@ export async function archiveFile(job: FileJob, deps: ArchiveDeps, deadline?: nu
         { key: recordAt, held: record.created ? holdOnCreate : undefined },
       ])
     : false;
-  // A file that had failed for good (and was redriven, or came again by another road) is no longer a failure.
-  await storage.removeIfPresent(failureKey(config.prefix, job.conversationId, linkHash(link.path)));
+  // A file that had failed for good (and was redriven, or came again by another road) is no longer a failure. The
+  // ledger just read lists its marker, if any: no request of its own for the usual case, a file that never failed.
+  const marker = failureKey(config.prefix, job.conversationId, linkHash(link.path));
+  if (after.objects.some((object) => object.key === marker)) await storage.remove(marker);
   return { status: 'archived', key, size: file.size, sha256: file.sha256, uploaded: created, legalHold };
 }
 

@@ -133,13 +133,11 @@ export class ArchiveStorage {
   }
 
   /**
-   * Deletes `key` when it exists; true when it did. Looked up first because on a versioned bucket a delete of a
-   * missing key still leaves a delete marker behind.
+   * Deletes `key`. Call it only for a key known to exist: on a versioned bucket a delete of a missing key still
+   * leaves a delete marker behind.
    */
-  async removeIfPresent(key: string): Promise<boolean> {
-    if (!(await this.exists(key))) return false;
+  async remove(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-    return true;
   }
 
   /**
