@@ -16,13 +16,14 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildAssets } from '../cli/console/assets.ts';
 import { Jobs } from '../cli/console/jobs.ts';
 import { startConsole } from '../cli/console/server.ts';
 import { mapLimit } from '../lambdas/commons/map-limit.ts';
 import { objectKey, recordKey } from '../lambdas/core/keys.ts';
 import { buildRecord } from '../lambdas/core/record.ts';
+import { CHROMIUM, launchChromium } from '../test/fixtures/chromium.ts';
 import { BUCKET, PREFIX } from '../test/integration/compliance-fixture.ts';
 import { scratchDirectory, startLocalS3 } from './lib/local-s3.ts';
 import { loadAverage } from './lib/machine.ts';
@@ -33,7 +34,6 @@ const { values } = parseArgs({
 });
 const FILES = Number(values.files);
 const RUNS = Number(values.runs);
-const CHROMIUM = '/usr/bin/chromium';
 const CSID = '9000';
 const STEP_MS = 120_000;
 
@@ -102,18 +102,7 @@ try {
     log: () => {},
   });
   cleanups.unshift(() => running.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   cleanups.unshift(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const base = `http://127.0.0.1:${running.port}`;

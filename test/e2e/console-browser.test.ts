@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAssets } from '../../cli/console/assets.ts';
 import { Jobs } from '../../cli/console/jobs.ts';
@@ -21,6 +21,7 @@ import { DEMO_FILES } from '../../cli/local/demo-files.ts';
 import { forwardKey } from '../../lambdas/archiver/people.ts';
 import type { ZipManifest } from '../../lambdas/compliance/zip-export.ts';
 import { personKey } from '../../lambdas/core/people.ts';
+import { CHROMIUM, launchChromium } from '../fixtures/chromium.ts';
 import { unzip } from '../fixtures/unzip.ts';
 import { XSS_NAMES } from '../fixtures/xss-names.ts';
 import {
@@ -33,17 +34,6 @@ import {
 } from '../integration/compliance-fixture.ts';
 import { seedReport } from '../integration/console-fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const CSID = '7001';
 const ERASED = '7002';
 const CORPUS = '7003';
@@ -155,7 +145,7 @@ describe.skipIf(!available)('compliance console in a browser', () => {
       log: () => {},
     });
     base = `http://127.0.0.1:${running.port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1024, height: 700 } });
     page = await context.newPage();
     page.on('dialog', (dialog) => {
